@@ -1,0 +1,74 @@
+// Direct Postgres access for Edge Functions (postgres.js over SUPABASE_DB_URL, which Supabase
+// injects into every function). Every request's SQL runs in ONE transaction that first takes
+// on the caller's identity, exactly as PostgREST does, so RLS, constraints and triggers decide.
+import postgres from "postgres";
+import { isRetryableTxError } from "./pg-errors.ts";
+
+export type Sql = postgres.Sql;
+export type Tx = postgres.TransactionSql;
+export type Claims = Record<string, unknown>;
+
+const MAX_ATTEMPTS = 3;
+
+let pool: Sql | undefined;
+
+/** The process-wide pool, created on first use so importing this module needs no env. */
+export function db(): Sql {
+  if (!pool) {
+    const url = Deno.env.get("SUPABASE_DB_URL");
+    if (!url) throw new Error("SUPABASE_DB_URL is not set");
+    pool = postgres(url, {
+      // Supabase's transaction pooler (port 6543) cannot keep named prepared statements.
+      prepare: false,
+      // An Edge Function worker is small and short-lived; many workers share the database.
+      max: 5,
+      idle_timeout: 20,
+      connect_timeout: 10,
+      connection: { application_name: "masstock-functions" },
+      onnotice: () => {},
+    });
+  }
+  return pool;
+}
+
+/** Closes the pool (tests and graceful shutdown); the next db() opens a new one. */
+export async function closeDb(): Promise<void> {
+  const current = pool;
+  pool = undefined;
+  await current?.end({ timeout: 5 });
+}
+
+async function inTransaction<T>(
+  role: "authenticated" | "service_role",
+  claims: Claims,
+  fn: (tx: Tx) => Promise<T>,
+): Promise<T> {
+  const claimsJson = JSON.stringify(claims);
+  for (let attempt = 1;; attempt++) {
+    try {
+      return await db().begin(async (tx) => {
+        await tx`select set_config('request.jwt.claims', ${claimsJson}, true),
+                        set_config('role', ${role}, true)`;
+        return await fn(tx);
+      }) as T;
+    } catch (err) {
+      // Serialization failures and deadlocks are the database asking us to run it again.
+      if (!isRetryableTxError(err) || attempt >= MAX_ATTEMPTS) throw err;
+      await new Promise((r) => setTimeout(r, 5 * attempt + Math.random() * 20));
+    }
+  }
+}
+
+/**
+ * Runs `fn` in one transaction as the user the verified JWT claims name (role authenticated,
+ * request.jwt.claims set, so auth.uid() works and RLS applies). `fn` may be re-run on a
+ * serialization failure or deadlock, so it must only touch the database.
+ */
+export function asUser<T>(claims: Claims, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  return inTransaction("authenticated", claims, fn);
+}
+
+/** Same as asUser for service callers (pg_net chain, cron): role service_role bypasses RLS. */
+export function asService<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+  return inTransaction("service_role", { role: "service_role" }, fn);
+}

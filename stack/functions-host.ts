@@ -1,0 +1,211 @@
+// The local stand-in for Supabase's API gateway + Edge Runtime, on one port:
+//   /functions/v1/<name>[/...]        every supabase/functions/<name>/index.ts, in-process
+//   /storage/v1/*                     stack/storage-api.ts, when that file exists
+//   /auth/v1/.well-known/jwks.json    the public signing keys, like Supabase Auth
+//   /health                           readiness for the stack CLI
+// Run: deno run -A stack/functions-host.ts (env: PORT, STACK_DIR, SUPABASE_*; see the brief).
+import { loadOrCreateKeys, publicJwks, type StackKeys } from "./keys.ts";
+import { drainBackgroundTasks, installEdgeRuntime } from "./host/edge-runtime.ts";
+import { readFunctionSettings } from "./host/function-config.ts";
+import { discoverFunctions, type LoadedFunction, loadFunctions } from "./host/function-loader.ts";
+import { gatewayJwtCheck } from "./host/gateway-auth.ts";
+import { CORS_HEADERS, jsonError } from "./host/http-common.ts";
+
+type StorageHandler = (
+  req: Request,
+  keys: StackKeys,
+  env: { dbUrl: string; stackDir: string },
+) => Promise<Response>;
+
+const SHUTDOWN_GRACE_MS = 5000;
+const supabaseDir = new URL("../supabase/", import.meta.url);
+
+function log(fields: Record<string, unknown>): void {
+  console.log(JSON.stringify({ time: new Date().toISOString(), ...fields }));
+}
+
+function requiredEnv(name: string): string {
+  const value = Deno.env.get(name);
+  if (!value) throw new Error(`functions host: environment variable ${name} is required`);
+  return value;
+}
+
+// Functions read the same variables Supabase injects; fill any the caller left out from the
+// stack's keys so the host also runs when started by hand with only STACK_DIR and the DB URL.
+function provideSupabaseEnv(keys: StackKeys, port: number): void {
+  const defaults: Record<string, string> = {
+    SUPABASE_URL: `http://127.0.0.1:${port}`,
+    SUPABASE_ANON_KEY: keys.anonKey,
+    SUPABASE_SERVICE_ROLE_KEY: keys.serviceRoleKey,
+    SUPABASE_PUBLISHABLE_KEYS: JSON.stringify({ default: keys.publishableKey }),
+    SUPABASE_SECRET_KEYS: JSON.stringify({ default: keys.secretKey }),
+    SUPABASE_JWKS: JSON.stringify(publicJwks(keys)),
+  };
+  for (const [name, value] of Object.entries(defaults)) {
+    if (!Deno.env.get(name)) Deno.env.set(name, value);
+  }
+}
+
+async function loadStorageHandler(): Promise<StorageHandler | undefined> {
+  const url = new URL("./storage-api.ts", import.meta.url);
+  try {
+    await Deno.stat(url);
+  } catch {
+    return undefined;
+  }
+  const mod = await import(url.href);
+  return mod.handleStorage as StorageHandler;
+}
+
+function withHeader(res: Response, name: string, value: string): Response {
+  if (res.headers.has(name)) return res;
+  try {
+    res.headers.set(name, value);
+    return res;
+  } catch {
+    // headers of a fetched Response are immutable: copy them
+    const copy = new Response(res.body, res);
+    copy.headers.set(name, value);
+    return copy;
+  }
+}
+
+async function main(): Promise<void> {
+  const stackDir = requiredEnv("STACK_DIR");
+  const dbUrl = requiredEnv("SUPABASE_DB_URL");
+  const port = Number(Deno.env.get("PORT") ?? "54321");
+  const keys = await loadOrCreateKeys(stackDir);
+  provideSupabaseEnv(keys, port);
+  installEdgeRuntime();
+
+  const jwksBody = JSON.stringify(publicJwks(keys));
+  const checkJwt = gatewayJwtCheck(publicJwks(keys));
+  const settingsOf = await readFunctionSettings(new URL("config.toml", supabaseDir).pathname);
+  const functionsDir = new URL("functions/", supabaseDir);
+  const names = (await discoverFunctions(functionsDir)).filter((n) => settingsOf(n).enabled);
+  const functions: Map<string, LoadedFunction> = await loadFunctions(functionsDir, names);
+  for (const fn of functions.values()) {
+    if (fn.bootError) {
+      log({ level: "error", msg: "function boot error", fn: fn.name, error: fn.bootError });
+    }
+  }
+  const storage = await loadStorageHandler();
+
+  async function invokeFunction(
+    req: Request,
+    url: URL,
+    info: Deno.ServeHandlerInfo,
+    requestId: string,
+  ): Promise<Response> {
+    const [, name, rest] = url.pathname.match(/^\/functions\/v1\/([^/]+)(\/.*)?$/) ?? [];
+    const fn = name ? functions.get(name) : undefined;
+    if (!fn) return jsonError(404, "not_found", `Function not found: ${name ?? ""}`);
+    if (!fn.handler) return jsonError(503, "boot_error", `Function failed to start: ${name}`);
+    if (settingsOf(name).verifyJwt) {
+      const problem = await checkJwt(req.headers.get("authorization"));
+      if (problem) return jsonError(401, "unauthorized", problem);
+    }
+    // Supabase hands the function `/<name>/<rest>`: /functions/v1 is the gateway's prefix.
+    const target = new URL(url);
+    target.pathname = `/${name}${rest ?? ""}`;
+    const headers = new Headers(req.headers);
+    headers.set("x-request-id", requestId);
+    const forwarded = new Request(target, {
+      method: req.method,
+      headers,
+      body: req.body,
+      signal: req.signal,
+      redirect: "manual",
+    });
+    try {
+      return await fn.handler(forwarded, info);
+    } catch (err) {
+      log({
+        level: "error",
+        msg: "function threw",
+        fn: name,
+        request_id: requestId,
+        error: String((err as Error)?.stack ?? err),
+      });
+      return jsonError(500, "internal_error", "Internal server error");
+    }
+  }
+
+  async function route(
+    req: Request,
+    url: URL,
+    info: Deno.ServeHandlerInfo,
+    requestId: string,
+  ): Promise<Response> {
+    const path = url.pathname;
+    if (req.method === "OPTIONS") return new Response(null, { status: 204, headers: CORS_HEADERS });
+    if (path.startsWith("/functions/v1/")) return await invokeFunction(req, url, info, requestId);
+    if (path === "/storage/v1" || path.startsWith("/storage/v1/")) {
+      if (!storage) return jsonError(404, "not_found", "Storage API is not installed");
+      return await storage(req, keys, { dbUrl, stackDir });
+    }
+    if (path === "/auth/v1/.well-known/jwks.json" && req.method === "GET") {
+      return new Response(jwksBody, {
+        headers: {
+          ...CORS_HEADERS,
+          "content-type": "application/json",
+          "cache-control": "public, max-age=600",
+        },
+      });
+    }
+    if (path === "/health" && req.method === "GET") {
+      const failed = [...functions.values()].filter((f) => f.bootError).map((f) => f.name);
+      return Response.json({
+        ok: true,
+        functions: [...functions.keys()],
+        failed,
+        storage: !!storage,
+      });
+    }
+    return jsonError(404, "not_found", `No route for ${req.method} ${path}`);
+  }
+
+  const server = Deno.serve({
+    port,
+    hostname: "127.0.0.1",
+    onListen: ({ hostname, port }) =>
+      log({ level: "info", msg: "listening", url: `http://${hostname}:${port}`, functions: names }),
+  }, async (req, info) => {
+    const started = performance.now();
+    const url = new URL(req.url);
+    const requestId = req.headers.get("x-request-id") || crypto.randomUUID();
+    let res: Response;
+    try {
+      res = await route(req, url, info, requestId);
+    } catch (err) {
+      log({ level: "error", msg: "gateway error", request_id: requestId, error: String(err) });
+      res = jsonError(500, "internal_error", "Internal server error");
+    }
+    res = withHeader(res, "x-request-id", requestId);
+    log({
+      level: "info",
+      msg: "access",
+      method: req.method,
+      path: url.pathname,
+      status: res.status,
+      ms: Math.round((performance.now() - started) * 10) / 10,
+      request_id: requestId,
+    });
+    return res;
+  });
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log({ level: "info", msg: "shutting down", signal });
+    await Promise.race([server.shutdown(), new Promise((r) => setTimeout(r, SHUTDOWN_GRACE_MS))]);
+    const left = await drainBackgroundTasks(SHUTDOWN_GRACE_MS);
+    if (left > 0) log({ level: "warn", msg: "background tasks abandoned", count: left });
+    Deno.exit(0);
+  };
+  Deno.addSignalListener("SIGTERM", () => stop("SIGTERM"));
+  Deno.addSignalListener("SIGINT", () => stop("SIGINT"));
+}
+
+if (import.meta.main) await main();

@@ -1,0 +1,49 @@
+// Installs the Debian packages the local stack needs, so `deno task start|test` works on a
+// fresh machine. Only root can install; anyone else gets the exact command to run.
+import { existsSync } from "node:fs";
+
+export const pgBin = "/usr/lib/postgresql/15/bin";
+
+interface Requirement {
+  pkg: string;
+  present: () => boolean;
+}
+
+const extensionDir = "/usr/share/postgresql/15/extension";
+
+const requirements: Requirement[] = [
+  { pkg: "postgresql-15", present: () => existsSync(`${pgBin}/postgres`) },
+  { pkg: "postgresql-15-cron", present: () => existsSync(`${extensionDir}/pg_cron.control`) },
+  { pkg: "postgresql-15-pgtap", present: () => existsSync(`${extensionDir}/pgtap.control`) },
+  { pkg: "libtap-parser-sourcehandler-pgtap-perl", present: () => existsSync("/usr/bin/pg_prove") },
+];
+
+export function isRoot(): boolean {
+  return Deno.uid() === 0;
+}
+
+async function run(cmd: string, args: string[], env?: Record<string, string>): Promise<void> {
+  const out = await new Deno.Command(cmd, { args, env, stdout: "piped", stderr: "piped" })
+    .output();
+  if (!out.success) {
+    const text = new TextDecoder().decode(out.stderr) || new TextDecoder().decode(out.stdout);
+    throw new Error(`${cmd} ${args.join(" ")} failed:\n${text.slice(-2000)}`);
+  }
+}
+
+export async function ensurePackages(): Promise<void> {
+  const missing = requirements.filter((r) => !r.present()).map((r) => r.pkg);
+  if (missing.length === 0) return;
+  if (!isRoot()) {
+    throw new Error(
+      `missing Debian packages: ${missing.join(" ")}\n` +
+        `install them with: sudo apt-get install -y ${missing.join(" ")}`,
+    );
+  }
+  console.log(`installing Debian packages: ${missing.join(" ")} …`);
+  const env = { DEBIAN_FRONTEND: "noninteractive" };
+  await run("apt-get", ["update", "-qq"], env);
+  await run("apt-get", ["install", "-y", "-qq", "--no-install-recommends", ...missing], env);
+  const still = requirements.filter((r) => !r.present()).map((r) => r.pkg);
+  if (still.length > 0) throw new Error(`packages still missing after install: ${still}`);
+}

@@ -1,0 +1,210 @@
+// Boots, stops and describes one local stack instance: Postgres + platform bootstrap +
+// migrations + seed, the pg_net worker, and the functions host (functions, Storage, JWKS).
+import postgres from "postgres";
+import { existsSync } from "node:fs";
+import { createServer } from "node:net";
+import { join } from "node:path";
+import { installExtensions } from "./extensions/install.ts";
+import { loadOrCreateKeys, mintAccessToken, publicJwks } from "./keys.ts";
+import { applyBootstrap, applyMigrations, applySeed, writeVaultSecrets } from "./migrate.ts";
+import { ensurePackages } from "./packages.ts";
+import { repoRoot, stackPaths } from "./paths.ts";
+import type { Instance, StackPaths } from "./paths.ts";
+import {
+  clusterExists,
+  clusterRunning,
+  dbUrl,
+  initCluster,
+  startCluster,
+  stopCluster,
+} from "./postgres.ts";
+import { alive, delay, readPid, startService, stopService } from "./processes.ts";
+
+export interface StackState {
+  instance: Instance;
+  dbPort: number;
+  apiPort: number;
+  dbUrl: string;
+  apiUrl: string;
+  anonKey: string;
+  serviceRoleKey: string;
+  publishableKey: string;
+  secretKey: string;
+  jwks: { keys: JsonWebKey[] };
+}
+
+const defaultPorts: Record<Instance, { api: number; db: number }> = {
+  dev: { api: 54321, db: 54322 },
+  test: { api: 0, db: 0 },
+  bench: { api: 0, db: 0 },
+};
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once("error", () => resolve(false));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
+  });
+}
+
+async function pickPort(preferred: number): Promise<number> {
+  if (preferred && await portFree(preferred)) return preferred;
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr as Deno.NetAddr;
+  listener.close();
+  return port;
+}
+
+export function readState(instance: Instance): StackState | null {
+  const file = stackPaths(instance).stateFile;
+  return existsSync(file) ? JSON.parse(Deno.readTextFileSync(file)) : null;
+}
+
+export function envLines(state: StackState): string {
+  return [
+    `SUPABASE_URL=${state.apiUrl}`,
+    `SUPABASE_ANON_KEY=${state.anonKey}`,
+    `SUPABASE_SERVICE_ROLE_KEY=${state.serviceRoleKey}`,
+    `SUPABASE_DB_URL=${state.dbUrl}`,
+  ].join("\n") + "\n";
+}
+
+function functionsEnv(paths: StackPaths, state: StackState): Record<string, string> {
+  return {
+    ...Deno.env.toObject(),
+    PORT: String(state.apiPort),
+    SUPABASE_URL: state.apiUrl,
+    SUPABASE_DB_URL: state.dbUrl,
+    SUPABASE_ANON_KEY: state.anonKey,
+    SUPABASE_SERVICE_ROLE_KEY: state.serviceRoleKey,
+    SUPABASE_PUBLISHABLE_KEYS: JSON.stringify({ default: state.publishableKey }),
+    SUPABASE_SECRET_KEYS: JSON.stringify({ default: state.secretKey }),
+    SUPABASE_JWKS: JSON.stringify(state.jwks),
+    STACK_DIR: paths.dir,
+  };
+}
+
+async function waitHttp(url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(url);
+      await res.body?.cancel();
+      if (res.ok) return;
+    } catch { /* not yet listening */ }
+    await delay(100);
+  }
+  throw new Error(`${url} did not answer within ${timeoutMs} ms`);
+}
+
+export interface UpOptions {
+  quiet?: boolean;
+}
+
+export async function up(instance: Instance, options: UpOptions = {}): Promise<StackState> {
+  const log = options.quiet ? () => {} : (msg: string) => console.log(msg);
+  const paths = stackPaths(instance);
+  await ensurePackages();
+  await installExtensions();
+  await Deno.mkdir(paths.dir, { recursive: true });
+  const previous = readState(instance);
+  const fresh = !clusterExists(paths);
+  const dbPort = previous?.dbPort ??
+    await pickPort(defaultPorts[instance].db);
+  if (fresh) {
+    log(`[stack:${instance}] creating Postgres cluster in ${paths.pgdata}`);
+    await initCluster(paths, dbPort);
+  }
+  if (!(await clusterRunning(paths))) {
+    log(`[stack:${instance}] starting Postgres on 127.0.0.1:${dbPort}`);
+    await startCluster(paths);
+  }
+  const keys = await loadOrCreateKeys(paths.dir);
+  const apiPort = previous?.apiPort ?? await pickPort(defaultPorts[instance].api);
+  const state: StackState = {
+    instance,
+    dbPort,
+    apiPort,
+    dbUrl: dbUrl(dbPort),
+    apiUrl: `http://127.0.0.1:${apiPort}`,
+    anonKey: keys.anonKey,
+    serviceRoleKey: keys.serviceRoleKey,
+    publishableKey: keys.publishableKey,
+    secretKey: keys.secretKey,
+    jwks: publicJwks(keys),
+  };
+  await Deno.writeTextFile(paths.stateFile, JSON.stringify(state, null, 2));
+  await Deno.writeTextFile(paths.envFile, envLines(state));
+  if (instance === "dev") {
+    await Deno.writeTextFile(join(repoRoot, ".local", "stack.env"), envLines(state));
+  }
+
+  const sql = postgres(state.dbUrl, { max: 1, onnotice: () => {} });
+  try {
+    if (fresh) {
+      log(`[stack:${instance}] applying the Supabase platform bootstrap`);
+      await applyBootstrap(sql);
+    }
+    const applied = await applyMigrations(sql);
+    for (const name of applied) log(`[stack:${instance}] migration ${name}`);
+    if (fresh) {
+      log(`[stack:${instance}] seeding demo data`);
+      await applySeed(sql);
+    }
+    await writeVaultSecrets(sql, { project_url: state.apiUrl, secret_key: state.secretKey });
+  } finally {
+    await sql.end();
+  }
+
+  const env = functionsEnv(paths, state);
+  if (!alive(readPid(paths, "pgnet"))) {
+    await startService(paths, "pgnet", { ...env, DATABASE_URL: state.dbUrl });
+  }
+  if (!alive(readPid(paths, "functions"))) {
+    await startService(paths, "functions", env);
+  }
+  await waitHttp(`${state.apiUrl}/health`, 30_000);
+  log(`[stack:${instance}] ready: API ${state.apiUrl}, DB ${state.dbUrl}`);
+  return state;
+}
+
+export async function down(instance: Instance): Promise<void> {
+  const paths = stackPaths(instance);
+  await stopService(paths, "functions");
+  await stopService(paths, "pgnet");
+  await stopCluster(paths);
+}
+
+export async function reset(instance: Instance): Promise<void> {
+  await down(instance);
+  const paths = stackPaths(instance);
+  if (existsSync(paths.dir)) await Deno.remove(paths.dir, { recursive: true });
+}
+
+export async function status(instance: Instance): Promise<Record<string, string>> {
+  const paths = stackPaths(instance);
+  const state = readState(instance);
+  return {
+    postgres: (await clusterRunning(paths)) ? `running on ${state?.dbPort}` : "stopped",
+    functions: alive(readPid(paths, "functions")) ? `running on ${state?.apiUrl}` : "stopped",
+    pgnet: alive(readPid(paths, "pgnet")) ? "running" : "stopped",
+  };
+}
+
+export async function tokenFor(instance: Instance, email: string): Promise<string> {
+  const state = readState(instance);
+  if (!state) throw new Error(`the ${instance} stack has never been started: run stack up`);
+  const sql = postgres(state.dbUrl, { max: 1 });
+  try {
+    const rows = await sql<{ id: string }[]>`select id from auth.users where email = ${email}`;
+    if (rows.length === 0) throw new Error(`no user with email ${email}`);
+    const keys = await loadOrCreateKeys(stackPaths(instance).dir);
+    return await mintAccessToken(keys, {
+      sub: rows[0].id,
+      email,
+      extraClaims: { iss: `${state.apiUrl}/auth/v1` },
+    });
+  } finally {
+    await sql.end();
+  }
+}

@@ -1,0 +1,125 @@
+// `deno task test`: rebuilds the `test` stack from scratch, runs every pgTAP file with
+// pg_prove and every Deno test against it, prints the counts, and stops the stack.
+// Extra arguments are passed to `deno test` (e.g. a file or --filter).
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { repoRoot, stackPaths } from "./paths.ts";
+import { down, reset, up } from "./stack.ts";
+import type { StackState } from "./stack.ts";
+
+interface Outcome {
+  passed: number;
+  failed: number;
+  ok: boolean;
+}
+
+function pgEnv(state: StackState): Record<string, string> {
+  return {
+    PGHOST: "127.0.0.1",
+    PGPORT: String(state.dbPort),
+    PGUSER: "postgres",
+    PGPASSWORD: "postgres",
+    PGDATABASE: "postgres",
+  };
+}
+
+async function tee(cmd: Deno.Command): Promise<{ code: number; text: string }> {
+  const child = cmd.spawn();
+  let text = "";
+  const decoder = new TextDecoder();
+  const pump = async (stream: ReadableStream<Uint8Array>, sink: typeof Deno.stdout) => {
+    for await (const chunk of stream) {
+      text += decoder.decode(chunk, { stream: true });
+      await sink.write(chunk);
+    }
+  };
+  await Promise.all([pump(child.stdout, Deno.stdout), pump(child.stderr, Deno.stderr)]);
+  const { code } = await child.status;
+  return { code, text };
+}
+
+async function runPgTap(state: StackState): Promise<Outcome> {
+  const env = pgEnv(state);
+  const helpers = await new Deno.Command("psql", {
+    args: ["-q", "-v", "ON_ERROR_STOP=1", "-f", join(repoRoot, "tests/db/helpers.sql")],
+    env,
+  }).output();
+  if (!helpers.success) {
+    console.error(new TextDecoder().decode(helpers.stderr));
+    return { passed: 0, failed: 1, ok: false };
+  }
+  const files = [...Deno.readDirSync(join(repoRoot, "tests/db"))]
+    .map((e) => e.name).filter((n) => n.endsWith(".test.sql")).sort()
+    .map((n) => join("tests/db", n));
+  const { code, text } = await tee(
+    new Deno.Command("pg_prove", {
+      args: ["--ext", ".sql", "-f", ...files],
+      cwd: repoRoot,
+      env,
+      stdout: "piped",
+      stderr: "piped",
+    }),
+  );
+  const total = Number(/Tests=(\d+)/.exec(text)?.[1] ?? 0);
+  const failedLines = [...text.matchAll(/Failed (\d+)\/(\d+) subtests/g)];
+  const failed = failedLines.reduce((n, m) => n + Number(m[1]), 0) ||
+    (code === 0 ? 0 : 1);
+  return { passed: Math.max(total - failed, 0), failed, ok: code === 0 };
+}
+
+async function runDenoTests(state: StackState, extra: string[]): Promise<Outcome> {
+  const { code, text } = await tee(
+    new Deno.Command(Deno.execPath(), {
+      args: ["test", "-A", ...(extra.length ? extra : ["tests/"])],
+      cwd: repoRoot,
+      env: { STACK_DIR: stackPaths(state.instance).dir, NO_COLOR: "1" },
+      stdout: "piped",
+      stderr: "piped",
+    }),
+  );
+  const m = /(\d+) passed.*?\| (\d+) failed/.exec(text);
+  const passed = Number(m?.[1] ?? 0);
+  const failed = Number(m?.[2] ?? (code === 0 ? 0 : 1));
+  return { passed, failed, ok: code === 0 };
+}
+
+async function main(extra: string[]): Promise<number> {
+  const onlyDeno = extra.length > 0;
+  console.log("[test] rebuilding the test stack from scratch");
+  await reset("test");
+  let state: StackState;
+  try {
+    state = await up("test", { quiet: true });
+  } catch (error) {
+    const logs = stackPaths("test").logs;
+    for (const name of ["functions.log", "pgnet.log"]) {
+      const file = join(logs, name);
+      if (existsSync(file)) {
+        console.error(`--- ${name}\n${Deno.readTextFileSync(file).slice(-4000)}`);
+      }
+    }
+    throw error;
+  }
+  try {
+    const db = onlyDeno ? { passed: 0, failed: 0, ok: true } : await runPgTap(state);
+    const deno = await runDenoTests(state, extra);
+    console.log(`\n[test] pgTAP: ${db.passed} passed, ${db.failed} failed`);
+    console.log(`[test] Deno:  ${deno.passed} passed, ${deno.failed} failed`);
+    const passed = db.passed + deno.passed;
+    const failed = db.failed + deno.failed;
+    console.log(`${passed} passed, ${failed} failed`);
+    return db.ok && deno.ok ? 0 : 1;
+  } finally {
+    await down("test");
+  }
+}
+
+if (import.meta.main) {
+  try {
+    Deno.exit(await main(Deno.args));
+  } catch (error) {
+    console.error(`test: ${(error as Error).stack ?? error}`);
+    await down("test").catch(() => {});
+    Deno.exit(1);
+  }
+}

@@ -1,0 +1,101 @@
+// What tests need to talk to a running local stack: its coordinates (stack.json), access
+// tokens for seeded users, supabase-js clients as anon / a user / the service, and a superuser
+// database connection for arranging and checking rows. Call closeAll() when a file is done.
+import { createClient, type SupabaseClient } from "@supabase/supabase-js";
+import postgres from "postgres";
+import { loadOrCreateKeys, mintAccessToken, type StackKeys } from "../../stack/keys.ts";
+
+export interface StackState {
+  instance: string;
+  dbPort: number;
+  apiPort: number;
+  dbUrl: string;
+  apiUrl: string;
+  anonKey: string;
+  serviceRoleKey: string;
+  publishableKey: string;
+  secretKey: string;
+  jwks: { keys: JsonWebKey[] };
+}
+
+function stackDir(): string {
+  const dir = Deno.env.get("STACK_DIR");
+  if (!dir) {
+    throw new Error(
+      "STACK_DIR is not set: run tests with `deno task test`, or point STACK_DIR at a running " +
+        "stack's folder (e.g. STACK_DIR=$PWD/.local/dev after `deno task stack up`)",
+    );
+  }
+  return dir;
+}
+
+let cachedState: StackState | undefined;
+export function stack(): StackState {
+  if (!cachedState) {
+    const file = `${stackDir()}/stack.json`;
+    try {
+      cachedState = JSON.parse(Deno.readTextFileSync(file)) as StackState;
+    } catch (err) {
+      throw new Error(`cannot read ${file}: is the stack up? (${err})`);
+    }
+  }
+  return cachedState;
+}
+
+let cachedKeys: Promise<StackKeys> | undefined;
+export function keys(): Promise<StackKeys> {
+  return cachedKeys ??= loadOrCreateKeys(stackDir());
+}
+
+let connection: postgres.Sql | undefined;
+/** A superuser (postgres) connection: arrange and inspect rows regardless of RLS. */
+export function db(): postgres.Sql {
+  return connection ??= postgres(stack().dbUrl, { max: 2, onnotice: () => {} });
+}
+
+export async function userId(email: string): Promise<string> {
+  const [row] = await db()<{ id: string }[]>`select id from auth.users where email = ${email}`;
+  if (!row) throw new Error(`no auth.users row for ${email}: is the seed applied?`);
+  return row.id;
+}
+
+/** An access token for a seeded user, as Supabase Auth would issue after sign-in. */
+export async function tokenFor(
+  email: string,
+  options: { expiresInSeconds?: number; extraClaims?: Record<string, unknown> } = {},
+): Promise<string> {
+  return await mintAccessToken(await keys(), {
+    sub: await userId(email),
+    email,
+    expiresInSeconds: options.expiresInSeconds,
+    extraClaims: { iss: `${stack().apiUrl}/auth/v1`, ...options.extraClaims },
+  });
+}
+
+function client(apiKey: string, bearer?: string): SupabaseClient {
+  return createClient(stack().apiUrl, apiKey, {
+    global: bearer ? { headers: { Authorization: `Bearer ${bearer}` } } : {},
+    auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
+  });
+}
+
+/** The frontend before sign-in: anon key only. */
+export function anonClient(): SupabaseClient {
+  return client(stack().anonKey);
+}
+
+/** The frontend signed in as `email`. */
+export async function userClient(email: string): Promise<SupabaseClient> {
+  return client(stack().anonKey, await tokenFor(email));
+}
+
+/** A server-side caller (pg_net, cron, webhooks): the sb_secret_ key in the apikey header. */
+export function serviceClient(): SupabaseClient {
+  return client(stack().secretKey);
+}
+
+export async function closeAll(): Promise<void> {
+  const current = connection;
+  connection = undefined;
+  await current?.end({ timeout: 5 });
+}
