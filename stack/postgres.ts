@@ -83,6 +83,7 @@ export async function initCluster(paths: StackPaths, port: number): Promise<void
     "cron.database_name = 'postgres'",
     "cron.use_background_workers = on",
     "max_worker_processes = 32",
+    "wal_level = logical",
     "timezone = 'UTC'",
     "log_timezone = 'UTC'",
     "log_min_messages = warning",
