@@ -56,30 +56,10 @@ as $$
 $$;
 comment on function private.my_owned_client_ids() is 'Active clients the caller (an active user) owns.';
 
--- Policies cannot take this as a one-time subquery (it depends on the row), so it is a
--- primary-key lookup that ignores workflows' RLS (members can see their workflows anyway).
-create or replace function private.workflow_is_startable(p_workflow_id uuid, p_client_id uuid)
-returns boolean
-language sql
-stable
-security definer
-set search_path = ''
-as $$
-  select exists (
-    select 1
-    from public.workflows w
-    where w.id = p_workflow_id
-      and w.client_id = p_client_id
-      and w.status = 'active'
-  )
-$$;
-comment on function private.workflow_is_startable(uuid, uuid) is 'True when the workflow is active and belongs to the given client.';
 
 revoke all on function private.is_admin() from public, anon;
 revoke all on function private.my_client_ids() from public, anon;
 revoke all on function private.my_owned_client_ids() from public, anon;
-revoke all on function private.workflow_is_startable(uuid, uuid) from public, anon;
 grant execute on function private.is_admin() to authenticated;
 grant execute on function private.my_client_ids() to authenticated;
 grant execute on function private.my_owned_client_ids() to authenticated;
-grant execute on function private.workflow_is_startable(uuid, uuid) to authenticated;

@@ -174,7 +174,11 @@ create policy workflow_executions_insert on public.workflow_executions for inser
     and completed_at is null
     and duration_seconds is null
     and error_message is null
-    and private.workflow_is_startable(workflow_id, client_id)
+    -- set-based, not a per-row function call: the workflow must be one the caller can see
+    -- (workflows' own RLS), active, and of this same client
+    and (workflow_id, client_id) in (
+      select w.id, w.client_id from public.workflows w where w.status = 'active'
+    )
   );
 comment on policy workflow_executions_insert on public.workflow_executions is 'Members (and admins) start a pending run as themselves on an active workflow of that client.';
 
