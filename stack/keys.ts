@@ -28,8 +28,9 @@ function randomToken(bytes: number): string {
 }
 
 // Importing a JWK costs a WebCrypto call; minting happens per test and per benchmark user.
-const signingKeys = new WeakMap<StackKeys, Promise<CryptoKey | Uint8Array>>();
-function signingKey(keys: StackKeys): Promise<CryptoKey | Uint8Array> {
+type SigningKey = ReturnType<typeof importJWK>;
+const signingKeys = new WeakMap<StackKeys, SigningKey>();
+function signingKey(keys: StackKeys): SigningKey {
   let key = signingKeys.get(keys);
   if (!key) {
     key = importJWK(keys.privateJwk as Parameters<typeof importJWK>[0], ALG);

@@ -5,7 +5,8 @@ import { fileURLToPath } from "node:url";
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
-export type Instance = "dev" | "test" | "bench";
+/** `dev` (start/stack), `test` (deno task test), `bench`; any other simple name is a scratch instance. */
+export type Instance = string;
 
 export interface StackPaths {
   instance: Instance;
@@ -34,8 +35,8 @@ export function stackPaths(instance: Instance): StackPaths {
 
 export function instanceFromEnv(): Instance {
   const value = Deno.env.get("STACK_INSTANCE") ?? "dev";
-  if (value !== "dev" && value !== "test" && value !== "bench") {
-    throw new Error(`STACK_INSTANCE must be dev, test or bench, not "${value}"`);
+  if (!/^[a-z][a-z0-9-]{0,30}$/.test(value)) {
+    throw new Error(`STACK_INSTANCE must be a simple lower-case name, not "${value}"`);
   }
   return value;
 }

@@ -33,10 +33,9 @@ export interface StackState {
   jwks: { keys: JsonWebKey[] };
 }
 
-const defaultPorts: Record<Instance, { api: number; db: number }> = {
+// Only the dev instance claims Supabase CLI's well-known ports; others take free ones.
+const defaultPorts: Record<string, { api: number; db: number }> = {
   dev: { api: 54321, db: 54322 },
-  test: { api: 0, db: 0 },
-  bench: { api: 0, db: 0 },
 };
 
 function portFree(port: number): Promise<boolean> {
@@ -110,7 +109,7 @@ export async function up(instance: Instance, options: UpOptions = {}): Promise<S
   const previous = readState(instance);
   const fresh = !clusterExists(paths);
   const dbPort = previous?.dbPort ??
-    await pickPort(defaultPorts[instance].db);
+    await pickPort(defaultPorts[instance]?.db ?? 0);
   if (fresh) {
     log(`[stack:${instance}] creating Postgres cluster in ${paths.pgdata}`);
     await initCluster(paths, dbPort);
@@ -120,7 +119,7 @@ export async function up(instance: Instance, options: UpOptions = {}): Promise<S
     await startCluster(paths);
   }
   const keys = await loadOrCreateKeys(paths.dir);
-  const apiPort = previous?.apiPort ?? await pickPort(defaultPorts[instance].api);
+  const apiPort = previous?.apiPort ?? await pickPort(defaultPorts[instance]?.api ?? 0);
   const state: StackState = {
     instance,
     dbPort,

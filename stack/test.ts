@@ -4,6 +4,9 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { repoRoot, stackPaths } from "./paths.ts";
+
+// STACK_INSTANCE lets a second suite run beside another without sharing its stack.
+const instance = Deno.env.get("STACK_INSTANCE") ?? "test";
 import { down, reset, up } from "./stack.ts";
 import type { StackState } from "./stack.ts";
 
@@ -85,13 +88,13 @@ async function runDenoTests(state: StackState, extra: string[]): Promise<Outcome
 
 async function main(extra: string[]): Promise<number> {
   const onlyDeno = extra.length > 0;
-  console.log("[test] rebuilding the test stack from scratch");
-  await reset("test");
+  console.log(`[test] rebuilding the ${instance} stack from scratch`);
+  await reset(instance);
   let state: StackState;
   try {
-    state = await up("test", { quiet: true });
+    state = await up(instance, { quiet: true });
   } catch (error) {
-    const logs = stackPaths("test").logs;
+    const logs = stackPaths(instance).logs;
     for (const name of ["functions.log", "pgnet.log"]) {
       const file = join(logs, name);
       if (existsSync(file)) {
@@ -110,7 +113,7 @@ async function main(extra: string[]): Promise<number> {
     console.log(`${passed} passed, ${failed} failed`);
     return db.ok && deno.ok ? 0 : 1;
   } finally {
-    await down("test");
+    await down(instance);
   }
 }
 
@@ -119,7 +122,7 @@ if (import.meta.main) {
     Deno.exit(await main(Deno.args));
   } catch (error) {
     console.error(`test: ${(error as Error).stack ?? error}`);
-    await down("test").catch(() => {});
+    await down(instance).catch(() => {});
     Deno.exit(1);
   }
 }
