@@ -2,3 +2,9 @@
 // Edge Function is described here (by domain, in shared/validation/), and frontends import
 // the inferred types from this one entry point.
 export * from "./validation/common.ts";
+export * from "./validation/executions.ts";
+export * from "./validation/templates.ts";
+export * from "./validation/workflows.ts";
+export * from "./validation/requests.ts";
+export * from "./validation/members.ts";
+export * from "./validation/tickets.ts";

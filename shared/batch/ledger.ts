@@ -1,0 +1,98 @@
+// The ledger steps of a process-batch link, each one call of a private.* SQL function in its
+// own short transaction as service_role (the rules live in those functions; see the
+// 2026112302xxxx migrations).
+import { asService } from "../db.ts";
+
+export interface ClaimedItem {
+  id: string;
+  batch_index: number;
+  prompt: string;
+  attempts: number;
+  lease_token: string;
+  /** Object name without extension this attempt uploads to. */
+  storage_stem: string;
+  /** Name a previous, unfinished attempt may have uploaded to (clean it first). */
+  stale_stem: string | null;
+}
+
+export interface Claim {
+  state: "active" | "missing" | "finished" | "pending" | "processing" | "completed" | "failed" | "cancelled";
+  items: ClaimedItem[];
+  capped_by?: "execution" | "client" | "global" | null;
+  pending?: number;
+  in_flight?: number;
+  next_due_in_ms?: number | null;
+  lease_seconds?: number;
+  max_attempts?: number;
+  finalised?: boolean;
+  reconciled?: boolean;
+}
+
+export interface Job {
+  execution_id: string;
+  client_id: string;
+  status: string;
+  model: string | null;
+  workflow_type: string | null;
+  concurrency: number;
+  aspect_ratio: string | null;
+  image_size: string | null;
+  reference_images: { mime_type: string; data: string }[];
+  uses_client_api_key: boolean;
+  api_key_ciphertext: string | null;
+  max_attempts: number;
+}
+
+export interface Outcome {
+  committed: boolean;
+  finalised?: boolean;
+  status?: string;
+}
+
+async function call<T>(run: (tx: Parameters<Parameters<typeof asService>[0]>[0]) => Promise<{ r: T }[]>): Promise<T> {
+  const [row] = await asService(run);
+  return row.r;
+}
+
+export function loadJob(executionId: string): Promise<Job | null> {
+  return call<Job | null>((tx) => tx`select private.execution_job(${executionId}) as r`);
+}
+
+export function claimItems(executionId: string, limit: number): Promise<Claim> {
+  return call<Claim>((tx) => tx`select private.claim_batch_items(${executionId}, ${limit}) as r`);
+}
+
+export function completeItem(
+  item: ClaimedItem,
+  storagePath: string,
+  processingTimeMs: number,
+): Promise<Outcome> {
+  return call<Outcome>((tx) =>
+    tx`select private.complete_batch_item(${item.id}, ${item.lease_token}, ${storagePath},
+         ${processingTimeMs}) as r`
+  );
+}
+
+export function failItem(
+  item: ClaimedItem,
+  kind: "transient" | "permanent" | "fatal",
+  message: string,
+  retryAfterMs?: number,
+): Promise<Outcome> {
+  return call<Outcome>((tx) =>
+    tx`select private.fail_batch_item(${item.id}, ${item.lease_token}, ${kind}, ${message},
+         ${retryAfterMs === undefined ? null : Math.round(retryAfterMs)}) as r`
+  );
+}
+
+export function chainNextLink(executionId: string): Promise<string | null> {
+  return call<string | null>((tx) => tx`select private.chain_next_link(${executionId}) as r`);
+}
+
+export function resultPaths(executionId: string): Promise<string[]> {
+  return call<string[]>((tx) => tx`select private.execution_storage_paths(${executionId}) as r`);
+}
+
+export function markReconciled(executionId: string): Promise<boolean | null> {
+  return call<boolean | null>((tx) => tx`select private.mark_storage_reconciled(${executionId}) as r`);
+}

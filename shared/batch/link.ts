@@ -1,0 +1,178 @@
+// One link of the process-batch chain: keep up to `concurrency` items of one execution in
+// flight, refilling a slot as soon as an item finishes (not in lock-step waves), until the
+// claim window of the wall-clock budget closes; then hand the execution to the next link
+// (pg_net, enqueued in SQL) and let the items already claimed finish. Everything a link does
+// is idempotent: a duplicate link only finds nothing to claim.
+import { log } from "../http.ts";
+import { decryptApiKey } from "../secrets.ts";
+import {
+  chainNextLink,
+  type ClaimedItem,
+  claimItems,
+  failItem,
+  type Job,
+  loadJob,
+} from "./ledger.ts";
+import { type ItemContext, processItem } from "./process-item.ts";
+import { reconcileStorage } from "./reconcile.ts";
+import { type LinkSettings, linkSettings } from "./settings.ts";
+
+export interface LinkReport {
+  executionId: string;
+  claimed: number;
+  stoppedBecause: string;
+  handedOff: boolean;
+  ms: number;
+}
+
+async function apiKeyFor(job: Job): Promise<string> {
+  if (!job.model) throw new Error("The workflow has no model configured");
+  if (job.uses_client_api_key) {
+    if (!job.api_key_ciphertext) throw new Error("The execution's Gemini API key is missing");
+    try {
+      return await decryptApiKey(job.api_key_ciphertext, job.execution_id);
+    } catch {
+      throw new Error("The execution's Gemini API key cannot be decrypted");
+    }
+  }
+  const key = Deno.env.get("GEMINI_API_KEY");
+  if (!key) throw new Error("The platform has no Gemini API key configured (GEMINI_API_KEY)");
+  return key;
+}
+
+/** Resolves on the next item completion (or one that happened since the last wait), or after ms. */
+class Wakeup {
+  #pending = false;
+  #resolve: (() => void) | undefined;
+
+  wake(): void {
+    this.#pending = true;
+    this.#resolve?.();
+  }
+
+  async wait(ms: number): Promise<void> {
+    if (!this.#pending && ms > 0) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await new Promise<void>((resolve) => {
+        this.#resolve = resolve;
+        if (Number.isFinite(ms)) timer = setTimeout(resolve, ms);
+      });
+      clearTimeout(timer);
+      this.#resolve = undefined;
+    }
+    this.#pending = false;
+  }
+}
+
+export async function runLink(
+  executionId: string,
+  settings: LinkSettings = linkSettings(),
+): Promise<LinkReport> {
+  const started = Date.now();
+  const claimUntil = started + settings.budgetMs - settings.claimStopMs;
+  const report: LinkReport = {
+    executionId,
+    claimed: 0,
+    stoppedBecause: "",
+    handedOff: false,
+    ms: 0,
+  };
+  const job = await loadJob(executionId);
+  if (!job) {
+    report.stoppedBecause = "missing";
+    return report;
+  }
+
+  let apiKey = "";
+  let setupProblem: string | null = null;
+  try {
+    apiKey = await apiKeyFor(job);
+  } catch (err) {
+    setupProblem = (err as Error).message;
+  }
+
+  const inFlight = new Map<string, Promise<void>>();
+  const wakeup = new Wakeup();
+  let leaseMs = 180_000;
+  let finalisedHere = false;
+  let fatal = false;
+  let reconcileNeeded = false;
+
+  const start = (item: ClaimedItem, ctx: ItemContext) => {
+    const work = setupProblem
+      // Nothing can succeed without a key or model: one fatal outcome fails the whole run.
+      ? failItem(item, "fatal", setupProblem).then((o) => ({ ...o, fatal: true }))
+      : processItem(item, ctx);
+    const tracked = work
+      .then((outcome) => {
+        if (outcome.finalised) finalisedHere = true;
+        if (outcome.fatal) fatal = true;
+      })
+      .catch((err) => log("error", "batch item crashed", { item_id: item.id, error: String(err) }))
+      .finally(() => {
+        inFlight.delete(item.id);
+        wakeup.wake();
+      });
+    inFlight.set(item.id, tracked);
+  };
+
+  while (!fatal) {
+    if (Date.now() >= claimUntil) {
+      report.stoppedBecause = "budget";
+      break;
+    }
+    const free = job.concurrency - inFlight.size;
+    let waitMs = Infinity;
+    if (free > 0) {
+      const claim = await claimItems(executionId, free);
+      if (claim.state !== "active") {
+        report.stoppedBecause = claim.state;
+        reconcileNeeded = claim.state === "finished" ||
+          (claim.finalised === true && claim.reconciled === false);
+        break;
+      }
+      leaseMs = (claim.lease_seconds ?? 180) * 1000;
+      const ctx: ItemContext = { job, apiKey, settings, leaseMs };
+      for (const item of claim.items) start(item, ctx);
+      report.claimed += claim.items.length;
+      if (claim.items.length < free) {
+        if (claim.pending === 0 || claim.capped_by === "execution") {
+          // Nothing queued, or other links hold the execution's slots and refill them.
+          if (inFlight.size === 0) {
+            report.stoppedBecause = claim.pending === 0 ? "drained" : "owned-by-another-link";
+            break;
+          }
+        } else if (claim.capped_by) {
+          waitMs = 500; // client or global cap: poll for a free slot
+        } else {
+          waitMs = Math.max(claim.next_due_in_ms ?? 1000, 10); // retries not yet due
+        }
+      }
+    }
+    await wakeup.wait(Math.min(waitMs, Math.max(claimUntil - Date.now(), 0)));
+  }
+
+  if (report.stoppedBecause === "budget") {
+    // Hand over once a slot is free, so the next link can start claiming at once.
+    if (inFlight.size >= job.concurrency) await wakeup.wait(Infinity);
+    try {
+      report.handedOff = (await chainNextLink(executionId)) !== null;
+    } catch (err) {
+      log("error", "could not enqueue the next link; the sweep will", { error: String(err) });
+    }
+  }
+  if (fatal && !report.stoppedBecause) report.stoppedBecause = "fatal";
+  await Promise.all(inFlight.values());
+
+  if (finalisedHere || reconcileNeeded) {
+    try {
+      const removed = await reconcileStorage(executionId);
+      if (removed > 0) log("info", "removed orphan objects", { execution_id: executionId, removed });
+    } catch (err) {
+      log("warn", "orphan check failed; the sweep will ask again", { error: String(err) });
+    }
+  }
+  report.ms = Date.now() - started;
+  log("info", "batch link done", { ...report });
+  return report;
+}

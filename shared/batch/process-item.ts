@@ -1,0 +1,110 @@
+// One leased ledger item: generate, upload under the name recorded at claim time, commit with
+// the lease token. Never throws: every outcome is written to the ledger, and if even that
+// fails the lease runs out and the item is claimed again.
+import { generateImage, type ImageSize } from "../gemini.ts";
+import { log } from "../http.ts";
+import { extensionFor, removeResults, resultExtensions, uploadResult } from "../results-storage.ts";
+import { type ClaimedItem, completeItem, failItem, type Job, type Outcome } from "./ledger.ts";
+import type { LinkSettings } from "./settings.ts";
+
+export interface ItemContext {
+  job: Job;
+  apiKey: string;
+  settings: LinkSettings;
+  leaseMs: number;
+}
+
+function stemVariants(stem: string): string[] {
+  return resultExtensions.map((ext) => `${stem}.${ext}`);
+}
+
+type Recorded = Outcome & { unknown?: boolean; fatal?: boolean };
+
+async function record(
+  item: ClaimedItem,
+  write: () => Promise<Outcome>,
+): Promise<Recorded> {
+  try {
+    return await write();
+  } catch (err) {
+    log("error", "batch item outcome not recorded; its lease will expire", {
+      item_id: item.id,
+      error: String(err),
+    });
+    // Unknown, not refused: the write may have committed before the connection broke.
+    return { committed: false, unknown: true };
+  }
+}
+
+export async function processItem(item: ClaimedItem, ctx: ItemContext): Promise<Recorded> {
+  const claimedAt = Date.now();
+  const { job } = ctx;
+  if (item.stale_stem) {
+    // A previous attempt died after choosing this name: remove what it may have stored.
+    await removeResults(stemVariants(item.stale_stem)).catch((err) =>
+      log("warn", "could not remove a stale attempt's object", { error: String(err) })
+    );
+  }
+
+  const result = await generateImage({
+    apiKey: ctx.apiKey,
+    model: job.model ?? "",
+    prompt: item.prompt,
+    referenceImages: job.reference_images.map((i) => ({ mimeType: i.mime_type, data: i.data })),
+    aspectRatio: job.aspect_ratio ?? undefined,
+    imageSize: (job.image_size ?? undefined) as ImageSize | undefined,
+    timeoutMs: ctx.settings.generateTimeoutMs,
+  });
+  if (!result.ok) {
+    const outcome = await record(
+      item,
+      () =>
+        failItem(
+          item,
+          result.kind,
+          result.message,
+          result.kind === "transient" ? result.retryAfterMs : undefined,
+        ),
+    );
+    return { ...outcome, fatal: result.kind === "fatal" };
+  }
+
+  const ext = extensionFor(result.mimeType);
+  if (!ext) {
+    return await record(
+      item,
+      () => failItem(item, "permanent", `Gemini returned an unsupported image type (${result.mimeType})`),
+    );
+  }
+  // Upload only while no one can have taken the item over: a re-claimer cleans this name up
+  // when it starts, so an upload after the lease end could outlive that cleanup.
+  if (Date.now() - claimedAt + ctx.settings.uploadTimeoutMs >= ctx.leaseMs) {
+    return await record(
+      item,
+      () => failItem(item, "transient", "Generation outlasted the item's lease; retrying"),
+    );
+  }
+
+  const path = `${item.storage_stem}.${ext}`;
+  try {
+    await uploadResult(path, result.bytes, result.mimeType, ctx.settings.uploadTimeoutMs);
+  } catch (err) {
+    await removeResults([path]).catch(() => {});
+    return await record(
+      item,
+      () => failItem(item, "transient", `Could not store the image: ${(err as Error).message}`),
+    );
+  }
+
+  const outcome = await record(
+    item,
+    () => completeItem(item, path, Date.now() - claimedAt),
+  );
+  if (!outcome.committed && !outcome.unknown) {
+    // Our lease was taken over (or the commit failed): this object must not stay behind.
+    await removeResults([path]).catch((err) =>
+      log("warn", "could not remove an uncommitted upload", { path, error: String(err) })
+    );
+  }
+  return outcome;
+}

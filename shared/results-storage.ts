@@ -1,0 +1,127 @@
+// The workflow-results bucket, through supabase-js's Storage client (the Storage API on
+// Supabase, its stand-in locally). Writes use the secret key (service_role: the bucket has no
+// write policies); signed URLs are made with the USER's token so storage.objects RLS decides
+// who gets one.
+import { createClient, type SupabaseClient } from "@supabase/supabase-js";
+
+export const RESULTS_BUCKET = "workflow-results";
+
+const extensions: Record<string, string> = {
+  "image/png": "png",
+  "image/jpeg": "jpg",
+  "image/webp": "webp",
+};
+
+/** Every extension an attempt's object may have (the mime type is known only afterwards). */
+export const resultExtensions = Object.values(extensions);
+
+export function extensionFor(mimeType: string): string | null {
+  return extensions[mimeType.toLowerCase()] ?? null;
+}
+
+function env(name: string): string {
+  const value = Deno.env.get(name);
+  if (!value) throw new Error(`${name} is not set`);
+  return value;
+}
+
+function firstKey(json: string | undefined): string | undefined {
+  if (!json) return undefined;
+  try {
+    return (JSON.parse(json) as Record<string, string>).default;
+  } catch {
+    return undefined;
+  }
+}
+
+const clientOptions = { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false };
+
+let service: SupabaseClient | undefined;
+
+function serviceStorage() {
+  service ??= createClient(
+    env("SUPABASE_URL"),
+    firstKey(Deno.env.get("SUPABASE_SECRET_KEYS")) ?? env("SUPABASE_SERVICE_ROLE_KEY"),
+    { auth: clientOptions },
+  );
+  return service.storage.from(RESULTS_BUCKET);
+}
+
+function failed(what: string, error: { message?: string } | null): Error {
+  return new Error(`storage ${what} failed: ${error?.message ?? "unknown error"}`);
+}
+
+function withTimeout<T>(work: Promise<T>, timeoutMs: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`storage ${what} timed out`)), timeoutMs);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Uploads one generated image (never overwrites: every attempt has its own name). */
+export async function uploadResult(
+  path: string,
+  bytes: Uint8Array,
+  mimeType: string,
+  timeoutMs = 30_000,
+): Promise<void> {
+  const { error } = await withTimeout(
+    serviceStorage().upload(path, bytes, { contentType: mimeType, upsert: false }),
+    timeoutMs,
+    "upload",
+  );
+  if (error) throw failed(`upload of ${path}`, error);
+}
+
+/** Removes objects; names that do not exist are fine. */
+export async function removeResults(paths: string[]): Promise<void> {
+  for (let i = 0; i < paths.length; i += 1000) {
+    const { error } = await serviceStorage().remove(paths.slice(i, i + 1000));
+    if (error) throw failed("remove", error);
+  }
+}
+
+/** Every object name under `<folder>/`. */
+export async function listFolder(folder: string): Promise<string[]> {
+  const names: string[] = [];
+  const limit = 1000;
+  for (let offset = 0;; offset += limit) {
+    const { data, error } = await serviceStorage().list(folder, {
+      limit,
+      offset,
+      sortBy: { column: "name", order: "asc" },
+    });
+    if (error) throw failed(`list of ${folder}`, error);
+    for (const entry of data ?? []) {
+      // Folders come back with a null id; results are flat files.
+      if (entry.id) names.push(`${folder}/${entry.name}`);
+    }
+    if (!data || data.length < limit) return names;
+  }
+}
+
+/**
+ * Signed download URLs for `paths`, requested with the caller's own access token: Storage's
+ * RLS answers per object, so a path the user may not read gets no URL (null).
+ */
+export async function signedUrlsAsUser(
+  accessToken: string,
+  paths: string[],
+  expiresInSeconds = 3600,
+): Promise<Map<string, string | null>> {
+  const out = new Map<string, string | null>();
+  if (paths.length === 0) return out;
+  const apiKey = firstKey(Deno.env.get("SUPABASE_PUBLISHABLE_KEYS")) ?? env("SUPABASE_ANON_KEY");
+  const client = createClient(env("SUPABASE_URL"), apiKey, {
+    auth: clientOptions,
+    global: { headers: { Authorization: `Bearer ${accessToken}` } },
+  });
+  const { data, error } = await client.storage.from(RESULTS_BUCKET)
+    .createSignedUrls(paths, expiresInSeconds);
+  if (error) throw failed("signing", error);
+  for (const entry of data ?? []) {
+    if (entry.path) out.set(entry.path, entry.error ? null : entry.signedUrl);
+  }
+  return out;
+}

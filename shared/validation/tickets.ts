@@ -1,0 +1,77 @@
+// Support tickets (tickets): bodies, filters and the opaque keyset cursor of the listing.
+import { z } from "zod";
+import { text, uuid } from "./common.ts";
+
+export const ticketStatuses = ["open", "in_progress", "resolved", "closed"] as const;
+export const ticketPriorities = ["low", "medium", "high", "urgent"] as const;
+
+/** POST /tickets */
+export const ticketCreate = z.strictObject({
+  client_id: uuid,
+  subject: text(200),
+  description: text(10000),
+  priority: z.enum(ticketPriorities).optional(),
+});
+export type TicketCreate = z.infer<typeof ticketCreate>;
+
+/** PATCH /tickets/:id: who may change what is the database's rule (members: close/reopen). */
+export const ticketPatch = z
+  .strictObject({
+    status: z.enum(ticketStatuses).optional(),
+    priority: z.enum(ticketPriorities).optional(),
+    assigned_to: uuid.nullable().optional(),
+  })
+  .refine((body) => Object.keys(body).length > 0, {
+    message: "send at least one of status, priority, assigned_to",
+  });
+export type TicketPatch = z.infer<typeof ticketPatch>;
+
+/** POST /tickets/:id/comments */
+export const commentCreate = z.strictObject({
+  body: text(10000),
+  is_internal: z.boolean().optional(),
+});
+export type CommentCreate = z.infer<typeof commentCreate>;
+
+/** Position after the last row of a page: (created_at, id) of that row. */
+export interface TicketCursor {
+  created_at: string;
+  id: string;
+}
+
+/** The cursor is opaque to clients: base64url of the JSON pair, so its shape can change. */
+export function encodeTicketCursor(cursor: TicketCursor): string {
+  const bytes = new TextEncoder().encode(JSON.stringify([cursor.created_at, cursor.id]));
+  return btoa(String.fromCharCode(...bytes)).replaceAll("+", "-").replaceAll("/", "_")
+    .replace(/=+$/, "");
+}
+
+const cursorPair = z.tuple([z.iso.datetime({ offset: true }), uuid]);
+
+function decodeTicketCursor(value: string): TicketCursor | null {
+  try {
+    const binary = atob(value.replaceAll("-", "+").replaceAll("_", "/"));
+    const json = new TextDecoder().decode(Uint8Array.from(binary, (ch) => ch.charCodeAt(0)));
+    const pair = cursorPair.safeParse(JSON.parse(json));
+    return pair.success ? { created_at: pair.data[0], id: pair.data[1] } : null;
+  } catch {
+    return null;
+  }
+}
+
+/** GET /tickets */
+export const ticketsQuery = z.strictObject({
+  status: z.enum(ticketStatuses).optional(),
+  priority: z.enum(ticketPriorities).optional(),
+  client_id: uuid.optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().max(200).transform((value, ctx) => {
+    const cursor = decodeTicketCursor(value);
+    if (!cursor) {
+      ctx.addIssue({ code: "custom", message: "is not a cursor this API returned" });
+      return z.NEVER;
+    }
+    return cursor;
+  }).optional(),
+});
+export type TicketsQuery = z.infer<typeof ticketsQuery>;

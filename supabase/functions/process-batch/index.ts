@@ -1,0 +1,27 @@
+// process-batch: one link of the batch chain, called by pg_net (start-execution's trigger, the
+// previous link, the pg_cron sweep) with the secret key. Answers 202 at once and works in the
+// background (EdgeRuntime.waitUntil), so pg_net's single worker is never held open.
+import { requireService } from "../../../shared/auth.ts";
+import { runLink } from "../../../shared/batch/link.ts";
+import { createApp, log } from "../../../shared/http.ts";
+import { parseBody, processBatchBody } from "../../../shared/validation.ts";
+
+declare const EdgeRuntime: { waitUntil(promise: Promise<unknown>): void };
+
+const app = createApp("process-batch");
+
+app.post("/", async (c) => {
+  await requireService(c.req.raw);
+  const { execution_id } = await parseBody(c.req.raw, processBatchBody);
+  EdgeRuntime.waitUntil(
+    runLink(execution_id).catch((err) =>
+      log("error", "batch link failed; the sweep will re-kick", {
+        execution_id,
+        error: String(err?.stack ?? err),
+      })
+    ),
+  );
+  return c.json({ accepted: true, execution_id }, 202);
+});
+
+Deno.serve(app.fetch);

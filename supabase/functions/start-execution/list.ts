@@ -1,0 +1,51 @@
+// GET /start-execution: the caller's visible executions (RLS), newest first, filtered by
+// status / workflow, keyset-paginated on (created_at, id) so pages stay stable while new runs
+// start. The cursor carries created_at as Postgres text (microseconds intact).
+import type { Context } from "hono";
+import { Buffer } from "node:buffer";
+import { requireUser } from "../../../shared/auth.ts";
+import { asUser } from "../../../shared/db.ts";
+import { HttpError } from "../../../shared/http.ts";
+import { listExecutionsQuery, parseQuery } from "../../../shared/validation.ts";
+import { executionColumns, type ExecutionRow } from "./view.ts";
+
+function decodeCursor(cursor: string): [string, string] {
+  try {
+    const value = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+    if (
+      Array.isArray(value) && value.length === 2 && typeof value[0] === "string" &&
+      /^[0-9a-f-]{36}$/.test(value[1]) && !Number.isNaN(Date.parse(value[0].replace(" ", "T")))
+    ) return value as [string, string];
+  } catch { /* fall through */ }
+  throw new HttpError(400, "invalid_request", "invalid query: cursor", [
+    { field: "cursor", message: "must be a next_cursor value from a previous page" },
+  ]);
+}
+
+export async function listExecutions(c: Context) {
+  const user = await requireUser(c.req.raw);
+  const q = parseQuery(c.req.raw, listExecutionsQuery);
+  const after = q.cursor ? decodeCursor(q.cursor) : null;
+  const rows = await asUser(user.claims, (tx) =>
+    tx<(ExecutionRow & { cursor_ts: string })[]>`
+      select ${executionColumns(tx)}, e.created_at::text as cursor_ts
+      from public.workflow_executions e
+      where true
+        ${q.status ? tx`and e.status = ${q.status}` : tx``}
+        ${q.workflow_id ? tx`and e.workflow_id = ${q.workflow_id}` : tx``}
+        ${after ? tx`and (e.created_at, e.id) < (${after[0]}::timestamptz, ${after[1]}::uuid)` : tx``}
+      order by e.created_at desc, e.id desc
+      limit ${q.limit + 1}`);
+  const page = rows.slice(0, q.limit);
+  const last = page.at(-1);
+  return c.json({
+    data: page.map(({ cursor_ts: _, unit_cost, unit_revenue, ...row }) => ({
+      ...row,
+      unit_cost: Number(unit_cost),
+      unit_revenue: Number(unit_revenue),
+    })),
+    next_cursor: rows.length > q.limit && last
+      ? Buffer.from(JSON.stringify([last.cursor_ts, last.id])).toString("base64url")
+      : null,
+  });
+}

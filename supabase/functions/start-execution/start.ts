@@ -1,0 +1,95 @@
+// POST /start-execution: validate, then ONE transaction as the user: the INSERT (RLS decides
+// who may start what; the triggers check the workflow's rules, write the ledger and enqueue
+// the first process-batch link, sent by pg_net only at commit) and, if the client brings its
+// own Gemini key, the encrypted key. Idempotency-Key: same key + same body -> the first
+// execution (200); same key + another body -> 409.
+import type { Context } from "hono";
+import { z } from "zod";
+import { requireUser } from "../../../shared/auth.ts";
+import { asUser, type Tx } from "../../../shared/db.ts";
+import { HttpError } from "../../../shared/http.ts";
+import { encryptApiKey, requestHash } from "../../../shared/secrets.ts";
+import {
+  idempotencyKey,
+  parse,
+  parseBody,
+  startExecutionBody,
+} from "../../../shared/validation.ts";
+import { loadExecution, presentExecution } from "./view.ts";
+
+const headers = z.object({ "Idempotency-Key": idempotencyKey.optional() });
+
+interface Existing {
+  id: string;
+  request_hash: string | null;
+}
+
+function findByKey(tx: Tx, key: string) {
+  return tx<Existing[]>`
+    select id, request_hash from public.workflow_executions
+    where triggered_by_user_id = (select auth.uid()) and idempotency_key = ${key}`;
+}
+
+export async function startExecution(c: Context) {
+  const user = await requireUser(c.req.raw);
+  const { "Idempotency-Key": key } = parse(
+    headers,
+    { "Idempotency-Key": c.req.header("idempotency-key") },
+    "headers",
+  );
+  const body = await parseBody(c.req.raw, startExecutionBody);
+  const hash = key ? await requestHash(body) : null;
+  // Options and prompts as submitted; the key itself never goes into input_data.
+  const input = {
+    prompts: body.prompts,
+    ...(body.reference_images?.length ? { reference_images: body.reference_images } : {}),
+    ...(body.aspect_ratio ? { aspect_ratio: body.aspect_ratio } : {}),
+    ...(body.image_size ? { image_size: body.image_size } : {}),
+    uses_client_api_key: body.api_key !== undefined,
+  };
+
+  const outcome = await asUser(user.claims, async (tx) => {
+    if (key) {
+      const [existing] = await findByKey(tx, key);
+      if (existing) return { existing };
+    }
+    const [created] = await tx<{ id: string }[]>`
+      insert into public.workflow_executions
+        (workflow_id, client_id, triggered_by_user_id, input_data, idempotency_key, request_hash)
+      select w.id, w.client_id, (select auth.uid()), ${tx.json(input)}, ${key ?? null}, ${hash}
+      from public.workflows w
+      where w.id = ${body.workflow_id}
+      on conflict (triggered_by_user_id, idempotency_key) where idempotency_key is not null
+      do nothing
+      returning id`;
+    if (!created) {
+      // Either the workflow is not visible to the caller, or a concurrent request with the
+      // same key won the race (ON CONFLICT waited for it to commit).
+      const [existing] = key ? await findByKey(tx, key) : [];
+      if (existing) return { existing };
+      throw new HttpError(404, "workflow_not_found", "No such workflow", [
+        { field: "workflow_id", message: "no workflow with this id is available to you" },
+      ]);
+    }
+    if (body.api_key !== undefined) {
+      const sealed = await encryptApiKey(body.api_key, created.id);
+      await tx`select private.store_execution_api_key(${created.id}, ${sealed})`;
+    }
+    return { created: await loadExecution(tx, created.id, false) };
+  });
+
+  if ("existing" in outcome && outcome.existing) {
+    if (outcome.existing.request_hash !== hash) {
+      throw new HttpError(
+        409,
+        "idempotency_key_reused",
+        "This Idempotency-Key was already used with a different request body",
+        { execution_id: outcome.existing.id },
+      );
+    }
+    const loaded = await asUser(user.claims, (tx) => loadExecution(tx, outcome.existing.id, false));
+    if (!loaded) throw new HttpError(404, "not_found", "No such execution");
+    return c.json({ ...(await presentExecution(loaded, null, false)), replayed: true }, 200);
+  }
+  return c.json(await presentExecution(outcome.created!, null, false), 202);
+}

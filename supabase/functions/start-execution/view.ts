@@ -1,0 +1,124 @@
+// How an execution is shown to its client's members: the row (never the reference image data,
+// never anything about the API key but whether one was used), progress counts by status, cost
+// so far from the price snapshot, and optionally every prompt's result with a signed URL.
+import type { Tx } from "../../../shared/db.ts";
+import { signedUrlsAsUser } from "../../../shared/results-storage.ts";
+
+const SIGNED_URL_SECONDS = 3600;
+
+export interface ExecutionRow {
+  id: string;
+  workflow_id: string;
+  client_id: string;
+  triggered_by_user_id: string | null;
+  status: string;
+  input: Record<string, unknown>;
+  output_data: unknown;
+  concurrency: number;
+  started_at: string | null;
+  completed_at: string | null;
+  duration_seconds: number | null;
+  error_message: string | null;
+  created_at: string;
+  unit_cost: string;
+  unit_revenue: string;
+}
+
+interface Counts {
+  total: number;
+  pending: number;
+  processing: number;
+  completed: number;
+  failed: number;
+  cancelled: number;
+}
+
+interface ResultRow {
+  batch_index: number;
+  prompt: string;
+  status: string;
+  attempts: number;
+  error_message: string | null;
+  processing_time_ms: number | null;
+  completed_at: string | null;
+  storage_path: string | null;
+}
+
+/** Columns of the list and detail views; input_data is summarised in SQL, not shipped whole. */
+export const executionColumns = (tx: Tx) =>
+  tx`e.id, e.workflow_id, e.client_id, e.triggered_by_user_id, e.status,
+     jsonb_build_object(
+       'prompt_count', jsonb_array_length(coalesce(e.input_data -> 'prompts', '[]')),
+       'aspect_ratio', e.input_data -> 'aspect_ratio',
+       'image_size', e.input_data -> 'image_size',
+       'reference_image_count', jsonb_array_length(coalesce(e.input_data -> 'reference_images', '[]')),
+       'uses_client_api_key', coalesce((e.input_data ->> 'uses_client_api_key')::boolean, false)
+     ) as input,
+     e.output_data, e.concurrency, e.started_at, e.completed_at, e.duration_seconds,
+     e.error_message, e.created_at, e.unit_cost::text, e.unit_revenue::text`;
+
+function money(value: number): number {
+  return Math.round(value * 10000) / 10000;
+}
+
+/** The execution as the caller sees it (RLS), or null when invisible or absent. */
+export async function loadExecution(
+  tx: Tx,
+  id: string,
+  withResults: boolean,
+): Promise<{ execution: ExecutionRow; counts: Counts; results: ResultRow[] } | null> {
+  const [execution] = await tx<ExecutionRow[]>`
+    select ${executionColumns(tx)} from public.workflow_executions e where e.id = ${id}`;
+  if (!execution) return null;
+  const [counts] = await tx<Counts[]>`
+    select count(*)::int as total,
+           count(*) filter (where status = 'pending')::int as pending,
+           count(*) filter (where status = 'processing')::int as processing,
+           count(*) filter (where status = 'completed')::int as completed,
+           count(*) filter (where status = 'failed')::int as failed,
+           count(*) filter (where status = 'cancelled')::int as cancelled
+    from public.workflow_batch_results where execution_id = ${id}`;
+  const results = withResults
+    ? await tx<ResultRow[]>`
+        select batch_index, prompt_text as prompt, status, attempts, error_message,
+               processing_time_ms, completed_at, result_storage_path as storage_path
+        from public.workflow_batch_results where execution_id = ${id}
+        order by batch_index`
+    : [];
+  return { execution, counts, results };
+}
+
+/** The JSON answer; signed URLs are requested with the caller's own token. */
+export async function presentExecution(
+  loaded: { execution: ExecutionRow; counts: Counts; results: ResultRow[] },
+  accessToken: string | null,
+  withResults: boolean,
+) {
+  const { execution, counts } = loaded;
+  const { unit_cost, unit_revenue, ...row } = execution;
+  const done = counts.completed + counts.failed + counts.cancelled;
+  const body: Record<string, unknown> = {
+    ...row,
+    progress: {
+      ...counts,
+      done,
+      percent: counts.total ? Math.floor((done / counts.total) * 100) : 100,
+    },
+    cost: {
+      currency: "USD",
+      unit_cost: Number(unit_cost),
+      unit_revenue: Number(unit_revenue),
+      cost_so_far: money(counts.completed * Number(unit_cost)),
+      revenue_so_far: money(counts.completed * Number(unit_revenue)),
+    },
+  };
+  if (withResults) {
+    const paths = loaded.results.flatMap((r) => (r.storage_path ? [r.storage_path] : []));
+    const urls = accessToken ? await signedUrlsAsUser(accessToken, paths, SIGNED_URL_SECONDS) : new Map();
+    body.results = loaded.results.map((r) => ({
+      ...r,
+      signed_url: r.storage_path ? urls.get(r.storage_path) ?? null : null,
+    }));
+  }
+  return body;
+}
