@@ -48,7 +48,9 @@ export function ticketRoutes(app: Hono<AppEnv>): void {
            and (${q.cursor?.created_at ?? null}::timestamptz is null
                 or (created_at, id) < (${q.cursor?.created_at ?? null}::timestamptz,
                                        ${q.cursor?.id ?? null}::uuid))
-         order by created_at desc, id desc
+         -- qualified: the select list's text alias created_at would otherwise win and the
+         -- (created_at, id) index could not serve the sort
+         order by support_tickets.created_at desc, support_tickets.id desc
          limit ${q.limit + 1}`,
     );
     // One row more than asked says whether another page exists, without a count.

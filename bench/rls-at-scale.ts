@@ -1,0 +1,333 @@
+// Benchmark 4, RLS at scale: the hot reads of the product on a realistic volume, timed as the
+// user through RLS and, as the baseline, as the table owner (RLS bypassed) running the same
+// statements, whose explicit filters are then the only filters. Each read's figure is
+// p50(rls) / p50(owner); every RLS plan must walk an index on the big tables.
+import postgres from "postgres";
+import { datasetExists, generateDataset } from "./rls-dataset.ts";
+import type { DatasetReport } from "./rls-dataset.ts";
+import { round, summarize } from "./stats.ts";
+import type { BenchContext, Benchmark, BenchResult } from "./types.ts";
+
+const WARMUP = 50;
+const REPS = 500;
+const MEMBER_TARGET = 1.5;
+const ADMIN_TARGET = 3;
+const BIG_TABLES = [
+  "workflow_executions",
+  "workflow_batch_results",
+  "support_tickets",
+  "client_members",
+  "users",
+  "clients",
+];
+
+interface Caller {
+  id: string;
+  email: string;
+}
+
+interface Subject {
+  caller: Caller;
+  /** Parameters of the statements as the user sends them. */
+  params: unknown[];
+  /** Parameters of the owner's statements (the explicit filter RLS stands for). */
+  ownerParams: unknown[];
+}
+
+interface Read {
+  figure: string;
+  audience: "member" | "admin";
+  /** Statements as the product's functions send them (RLS does the filtering), timed together. */
+  statements: string[];
+  /** The same statements with the explicit equivalent filter, run as the table owner. */
+  ownerStatements: string[];
+  subjects: Subject[];
+}
+
+// supabase/functions/start-execution/view.ts: executionColumns (input_data summarised).
+const executionColumns = `e.id, e.workflow_id, e.client_id, e.triggered_by_user_id, e.status,
+  jsonb_build_object(
+    'prompt_count', jsonb_array_length(coalesce(e.input_data -> 'prompts', '[]')),
+    'aspect_ratio', e.input_data -> 'aspect_ratio',
+    'image_size', e.input_data -> 'image_size',
+    'reference_image_count', jsonb_array_length(coalesce(e.input_data -> 'reference_images', '[]')),
+    'uses_client_api_key', coalesce((e.input_data ->> 'uses_client_api_key')::boolean, false)
+  ) as input,
+  e.output_data, e.concurrency, e.started_at, e.completed_at, e.duration_seconds,
+  e.error_message, e.created_at, e.unit_cost::text, e.unit_revenue::text`;
+
+// start-execution/list.ts, first page of 20 (one more row tells whether a next page exists).
+const executionsPage = (filter: string) => `
+  select ${executionColumns}, e.created_at::text as cursor_ts
+  from public.workflow_executions e
+  where ${filter}
+  order by e.created_at desc, e.id desc
+  limit 21`;
+
+// start-execution/view.ts loadExecution(withResults): the row, progress counts, the results.
+const executionDetail = [
+  `select ${executionColumns} from public.workflow_executions e where e.id = $1`,
+  `select count(*)::int as total,
+     count(*) filter (where status = 'pending')::int as pending,
+     count(*) filter (where status = 'processing')::int as processing,
+     count(*) filter (where status = 'completed')::int as completed,
+     count(*) filter (where status = 'failed')::int as failed,
+     count(*) filter (where status = 'cancelled')::int as cancelled
+   from public.workflow_batch_results where execution_id = $1`,
+  `select batch_index, prompt_text as prompt, status, attempts, error_message,
+     processing_time_ms, completed_at, result_storage_path as storage_path
+   from public.workflow_batch_results where execution_id = $1
+   order by batch_index`,
+];
+
+// supabase/functions/tickets/tickets.ts GET /, first page of 20, no filters given.
+const ticketsPage = (clientFilter: string) => `
+  select id, client_id, user_id, subject, description, status, priority, assigned_to,
+    to_json(created_at) #>> '{}' as created_at, updated_at
+  from public.support_tickets
+  where ($1::text is null or status = $1)
+    and ($2::text is null or priority = $2)
+    and ${clientFilter}
+    and ($4::timestamptz is null or (created_at, id) < ($4::timestamptz, $5::uuid))
+  order by created_at desc, id desc
+  limit 21`;
+const noTicketFilters = [null, null, null, null, null];
+
+function claimsOf(caller: Caller): string {
+  return JSON.stringify({
+    sub: caller.id,
+    email: caller.email,
+    role: "authenticated",
+    aud: "authenticated",
+  });
+}
+
+async function timeRead(
+  conn: postgres.Sql,
+  statements: string[],
+  subject: Subject,
+  asUser: boolean,
+): Promise<{ ms: number; rows: number }> {
+  let ms = 0;
+  let rows = 0;
+  await conn.begin(async (tx) => {
+    if (asUser) {
+      await tx.unsafe(
+        `select set_config('request.jwt.claims', $1, true), set_config('role', 'authenticated', true)`,
+        [claimsOf(subject.caller)],
+      );
+    }
+    const t0 = performance.now();
+    const params = asUser ? subject.params : subject.ownerParams;
+    for (const statement of statements) {
+      rows += (await tx.unsafe(statement, params as postgres.ParameterOrJSON<never>[])).length;
+    }
+    ms = performance.now() - t0;
+  });
+  return { ms, rows };
+}
+
+async function explain(
+  conn: postgres.Sql,
+  statements: string[],
+  subject: Subject,
+  asUser: boolean,
+): Promise<string> {
+  const parts: string[] = [];
+  await conn.begin(async (tx) => {
+    if (asUser) {
+      await tx.unsafe(
+        `select set_config('request.jwt.claims', $1, true), set_config('role', 'authenticated', true)`,
+        [claimsOf(subject.caller)],
+      );
+    }
+    for (const statement of statements) {
+      const plan = await tx.unsafe(
+        `explain (analyze, buffers, costs off) ${statement}`,
+        (asUser ? subject.params : subject.ownerParams) as postgres.ParameterOrJSON<never>[],
+      );
+      parts.push(plan.map((row) => `  ${row["QUERY PLAN"]}`).join("\n"));
+    }
+  });
+  return parts.join("\n  --\n");
+}
+
+function seqScans(plan: string): string[] {
+  return [...plan.matchAll(/Seq Scan on (?:public\.)?(\w+)/g)]
+    .map((m) => m[1])
+    .filter((table) => BIG_TABLES.includes(table));
+}
+
+async function measure(conn: postgres.Sql, read: Read): Promise<BenchResult> {
+  const rls: number[] = [];
+  const owner: number[] = [];
+  let rlsRows = 0;
+  let ownerRows = 0;
+  for (let i = 0; i < WARMUP + REPS; i++) {
+    const subject = read.subjects[i % read.subjects.length];
+    // Alternate which side goes first so drift and cache effects hit both alike.
+    const order = i % 2 === 0 ? [true, false] : [false, true];
+    for (const asUser of order) {
+      const statements = asUser ? read.statements : read.ownerStatements;
+      const { ms, rows } = await timeRead(conn, statements, subject, asUser);
+      if (i < WARMUP) continue;
+      if (asUser) {
+        rls.push(ms);
+        rlsRows += rows;
+      } else {
+        owner.push(ms);
+        ownerRows += rows;
+      }
+    }
+  }
+  if (rlsRows !== ownerRows) {
+    throw new Error(`${read.figure}: RLS returned ${rlsRows} rows, the owner ${ownerRows}`);
+  }
+  const r = summarize(rls);
+  const o = summarize(owner);
+  const subject = read.subjects[0];
+  const rlsPlan = await explain(conn, read.statements, subject, true);
+  const ownerPlan = await explain(conn, read.ownerStatements, subject, false);
+  const scans = seqScans(rlsPlan);
+  return {
+    benchmark: "rls-at-scale",
+    figure: `${read.figure}: rls p50 / owner p50`,
+    ratio: round(r.p50 / o.p50, 2),
+    target: { op: "<=", value: read.audience === "admin" ? ADMIN_TARGET : MEMBER_TARGET },
+    numbers: {
+      rls_p50_ms: round(r.p50),
+      rls_p95_ms: round(r.p95),
+      owner_p50_ms: round(o.p50),
+      owner_p95_ms: round(o.p95),
+      rows: Math.round(rlsRows / REPS),
+    },
+    checks: [{
+      name: "index only (no seq scan on big tables)",
+      pass: scans.length === 0,
+      detail: scans.length ? `seq scan on ${scans.join(", ")}` : undefined,
+    }],
+    details: {
+      reps: REPS,
+      warmup: WARMUP,
+      subjects: read.subjects.length,
+      statements: read.statements.map((s) => s.replace(/\s+/g, " ").trim()),
+      owner_statements: read.ownerStatements.map((s) => s.replace(/\s+/g, " ").trim()),
+      plans: { rls: rlsPlan },
+      owner_plan: ownerPlan,
+      rls_summary: r,
+      owner_summary: o,
+    },
+  };
+}
+
+async function pickReads(sql: postgres.Sql): Promise<Read[]> {
+  // Members of two clients (the broader RLS set), spread over the data set.
+  const members = await sql<{ id: string; email: string; client_ids: string[] }[]>`
+    select u.id, u.email, array_agg(cm.client_id order by cm.client_id) as client_ids
+    from public.users u
+    join public.client_members cm on cm.user_id = u.id
+    where u.email like '%@bench.test'
+    group by u.id, u.email
+    having count(*) = 2
+    order by u.email
+    limit 50`;
+  const detailSubjects = async (items: number): Promise<Subject[]> => {
+    const rows = await sql<{ id: string; caller_id: string; email: string }[]>`
+      select e.id, u.id as caller_id, u.email
+      from public.workflow_executions e
+      join public.client_members cm on cm.client_id = e.client_id and cm.role = 'collaborator'
+      join public.users u on u.id = cm.user_id
+      where (e.output_data ->> 'total')::int = ${items}
+        and e.client_id in (select id from public.clients where email like '%@bench.test')
+      order by e.created_at desc
+      limit 50`;
+    return rows.map((r) => ({
+      caller: { id: r.caller_id, email: r.email },
+      params: [r.id],
+      ownerParams: [r.id],
+    }));
+  };
+  const [admin] = await sql<Caller[]>`
+    select id, email from public.users
+    where role = 'admin' and status = 'active'
+    order by email
+    limit 1`;
+  if (!admin || members.length === 0) throw new Error("bench data set has no admin or members");
+  const caller = (m: Caller): Caller => ({ id: m.id, email: m.email });
+  return [
+    {
+      figure: "executions page (member of 2 clients, 20)",
+      audience: "member",
+      statements: [executionsPage("true")],
+      ownerStatements: [executionsPage("e.client_id = any($1::uuid[])")],
+      subjects: members.map((m) => ({
+        caller: caller(m),
+        params: [],
+        ownerParams: [m.client_ids],
+      })),
+    },
+    {
+      figure: "execution + counts + results (member, 9 items)",
+      audience: "member",
+      statements: executionDetail,
+      ownerStatements: executionDetail,
+      subjects: await detailSubjects(9),
+    },
+    {
+      figure: "execution + counts + results (member, 500 items)",
+      audience: "member",
+      statements: executionDetail,
+      ownerStatements: executionDetail,
+      subjects: await detailSubjects(500),
+    },
+    {
+      figure: "tickets page (member of 2 clients, 20)",
+      audience: "member",
+      statements: [ticketsPage("($3::uuid is null or client_id = $3)")],
+      ownerStatements: [ticketsPage("($3::uuid is null and client_id = any($6::uuid[]))")],
+      subjects: members.map((m) => ({
+        caller: caller(m),
+        params: noTicketFilters,
+        ownerParams: [...noTicketFilters, m.client_ids],
+      })),
+    },
+    {
+      figure: "cross-client executions page (admin, 20)",
+      audience: "admin",
+      statements: [executionsPage("true")],
+      ownerStatements: [executionsPage("true")],
+      subjects: [{ caller: admin, params: [], ownerParams: [] }],
+    },
+  ];
+}
+
+export const rlsAtScale: Benchmark = {
+  name: "rls-at-scale",
+  description: "hot reads through RLS vs the owner on 200k executions / 2M results",
+  async run(ctx: BenchContext): Promise<BenchResult[]> {
+    let dataset: DatasetReport | "reused" = "reused";
+    if (ctx.reused && await datasetExists(ctx.sql)) {
+      ctx.log("  data set already present (--reuse)");
+    } else {
+      ctx.log("  generating the data set");
+      dataset = await generateDataset(ctx.sql, ctx.log);
+      ctx.log(`  generated in ${dataset.generation_s} s: ${JSON.stringify(dataset.rows)}`);
+    }
+    const reads = await pickReads(ctx.sql);
+    // One connection for every timing, so pool scheduling never lands in a sample.
+    const conn = postgres(ctx.state.dbUrl, { max: 1, prepare: false, onnotice: () => {} });
+    try {
+      const results: BenchResult[] = [];
+      for (const read of reads) {
+        ctx.log(`  measuring ${read.figure}`);
+        const result = await measure(conn, read);
+        // The data set is the same for every read: recorded once.
+        if (results.length === 0) result.details = { ...result.details, dataset };
+        results.push(result);
+      }
+      return results;
+    } finally {
+      await conn.end({ timeout: 5 });
+    }
+  },
+};
