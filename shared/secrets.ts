@@ -105,6 +105,10 @@ export function canonicalJson(value: unknown): string {
 
 /** Keyed fingerprint (HMAC-SHA-256, base64url) of a request body, for idempotency checks. */
 export async function requestHash(body: unknown): Promise<string> {
-  const mac = await crypto.subtle.sign("HMAC", (await keys()).hmac, encoder.encode(canonicalJson(body)));
+  const mac = await crypto.subtle.sign(
+    "HMAC",
+    (await keys()).hmac,
+    encoder.encode(canonicalJson(body)),
+  );
   return b64url(new Uint8Array(mac));
 }

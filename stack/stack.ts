@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { installExtensions } from "./extensions/install.ts";
 import { loadOrCreateKeys, mintAccessToken, publicJwks } from "./keys.ts";
 import { applyBootstrap, applyMigrations, applySeed, writeVaultSecrets } from "./migrate.ts";
+import { geminiEnv } from "./gemini-env.ts";
 import { ensurePackages } from "./packages.ts";
 import { repoRoot, stackPaths } from "./paths.ts";
 import type { Instance, StackPaths } from "./paths.ts";
@@ -68,7 +69,7 @@ export function envLines(state: StackState): string {
   ].join("\n") + "\n";
 }
 
-function functionsEnv(paths: StackPaths, state: StackState): Record<string, string> {
+export function functionsEnv(paths: StackPaths, state: StackState): Record<string, string> {
   return {
     ...Deno.env.toObject(),
     PORT: String(state.apiPort),
@@ -80,6 +81,7 @@ function functionsEnv(paths: StackPaths, state: StackState): Record<string, stri
     SUPABASE_SECRET_KEYS: JSON.stringify({ default: state.secretKey }),
     SUPABASE_JWKS: JSON.stringify(state.jwks),
     STACK_DIR: paths.dir,
+    ...geminiEnv(paths),
   };
 }
 

@@ -1,15 +1,23 @@
-// `deno task start`: boots the dev stack (installing what is missing), prints how to use it,
-// and keeps serving until Ctrl-C, when it stops the stack's processes.
+// `deno task start`: boots the dev stack (installing what is missing), runs the demo execution
+// (stack/demo.ts: fake Gemini unless GEMINI_API_KEY is set), prints how to use the stack, and
+// keeps serving until Ctrl-C, when it stops the stack's processes.
+import { prepareGemini, runDemo } from "./demo.ts";
+import { stackPaths } from "./paths.ts";
+import { alive, readPid } from "./processes.ts";
 import { down, up } from "./stack.ts";
 import { printUsage } from "./usage.ts";
 
+const hostWasRunning = alive(readPid(stackPaths("dev"), "functions"));
 const state = await up("dev");
+const fake = await prepareGemini(state, hostWasRunning);
+await runDemo(state);
 await printUsage(state);
 console.log("\nserving — press Ctrl-C to stop the stack");
 
 const stop = async () => {
   console.log("\nstopping the stack …");
   await down("dev");
+  await fake?.close();
   Deno.exit(0);
 };
 Deno.addSignalListener("SIGINT", stop);

@@ -22,5 +22,8 @@ Try it:
   # or from JavaScript:
   #   const supabase = createClient("${state.apiUrl}", SUPABASE_ANON_KEY,
   #     { global: { headers: { Authorization: \`Bearer \${token}\` } } });
-  #   await supabase.functions.invoke("health", { method: "GET" });`);
+  #   await supabase.functions.invoke("health", { method: "GET" });
+  #   const { data } = await supabase.functions.invoke("start-execution",
+  #     { body: { workflow_id: "e0000000-0000-4000-8000-000000000001", prompts: ["a red fox"] } });
+  #   await supabase.functions.invoke(\`start-execution/\${data.id}\`, { method: "GET" });`);
 }

@@ -16,7 +16,15 @@ export interface ClaimedItem {
 }
 
 export interface Claim {
-  state: "active" | "missing" | "finished" | "pending" | "processing" | "completed" | "failed" | "cancelled";
+  state:
+    | "active"
+    | "missing"
+    | "finished"
+    | "pending"
+    | "processing"
+    | "completed"
+    | "failed"
+    | "cancelled";
   items: ClaimedItem[];
   capped_by?: "execution" | "client" | "global" | null;
   pending?: number;
@@ -49,7 +57,9 @@ export interface Outcome {
   status?: string;
 }
 
-async function call<T>(run: (tx: Parameters<Parameters<typeof asService>[0]>[0]) => Promise<{ r: T }[]>): Promise<T> {
+async function call<T>(
+  run: (tx: Parameters<Parameters<typeof asService>[0]>[0]) => Promise<{ r: T }[]>,
+): Promise<T> {
   const [row] = await asService(run);
   return row.r;
 }
@@ -94,5 +104,7 @@ export function resultPaths(executionId: string): Promise<string[]> {
 }
 
 export function markReconciled(executionId: string): Promise<boolean | null> {
-  return call<boolean | null>((tx) => tx`select private.mark_storage_reconciled(${executionId}) as r`);
+  return call<boolean | null>((tx) =>
+    tx`select private.mark_storage_reconciled(${executionId}) as r`
+  );
 }

@@ -167,7 +167,9 @@ export async function runLink(
   if (finalisedHere || reconcileNeeded) {
     try {
       const removed = await reconcileStorage(executionId);
-      if (removed > 0) log("info", "removed orphan objects", { execution_id: executionId, removed });
+      if (removed > 0) {
+        log("info", "removed orphan objects", { execution_id: executionId, removed });
+      }
     } catch (err) {
       log("warn", "orphan check failed; the sweep will ask again", { error: String(err) });
     }

@@ -73,12 +73,19 @@ export async function processItem(item: ClaimedItem, ctx: ItemContext): Promise<
   if (!ext) {
     return await record(
       item,
-      () => failItem(item, "permanent", `Gemini returned an unsupported image type (${result.mimeType})`),
+      () =>
+        failItem(
+          item,
+          "permanent",
+          `Gemini returned an unsupported image type (${result.mimeType})`,
+        ),
     );
   }
   // Upload only while no one can have taken the item over: a re-claimer cleans this name up
   // when it starts, so an upload after the lease end could outlive that cleanup.
-  if (Date.now() - claimedAt + ctx.settings.uploadTimeoutMs >= ctx.leaseMs) {
+  // With short leases (tests, tuning) the upload gets at most half of the lease.
+  const uploadTimeoutMs = Math.min(ctx.settings.uploadTimeoutMs, Math.floor(ctx.leaseMs / 2));
+  if (Date.now() - claimedAt + uploadTimeoutMs >= ctx.leaseMs) {
     return await record(
       item,
       () => failItem(item, "transient", "Generation outlasted the item's lease; retrying"),
@@ -87,7 +94,7 @@ export async function processItem(item: ClaimedItem, ctx: ItemContext): Promise<
 
   const path = `${item.storage_stem}.${ext}`;
   try {
-    await uploadResult(path, result.bytes, result.mimeType, ctx.settings.uploadTimeoutMs);
+    await uploadResult(path, result.bytes, result.mimeType, uploadTimeoutMs);
   } catch (err) {
     await removeResults([path]).catch(() => {});
     return await record(

@@ -57,7 +57,7 @@ export const startExecutionBody = z.strictObject({
     .optional(),
   image_size: z.enum(imageSizes, { message: `must be one of ${imageSizes.join(", ")}` })
     .optional(),
-  api_key: z.string().trim().min(10, { message: "must be at least 10 characters" })
+  api_key: z.string().trim().min(1, { message: "must not be empty" })
     .max(200, { message: "must be at most 200 characters" })
     .regex(/^[\x21-\x7e]+$/, { message: "must be printable ASCII without spaces" })
     .optional(),

@@ -41,12 +41,11 @@ async function requireBucket(ctx: StorageContext, bucketId: string) {
 // SELECT + UPDATE there too, so reading the id back is faithful for them.
 async function writeRow(
   tx: Tx,
-  ctx: StorageContext,
   caller: Caller,
   row: { bucketId: string; key: string; metadata: ObjectMetadata; userMetadata?: object },
   mode: "insert" | "upsert" | "update",
+  columns: Set<string>,
 ): Promise<string> {
-  const columns = await objectColumns(ctx.dbUrl);
   const id = randomUUID();
   const values: Record<string, unknown> = {
     bucket_id: row.bucketId,
@@ -103,15 +102,24 @@ export async function uploadObject(
     contentLength: body.bytes.byteLength,
     httpStatusCode: 200,
   };
+  // Read before the transaction: asking the pool for a second connection from inside one
+  // deadlocks once concurrent uploads hold every pooled connection.
+  const columns = await objectColumns(ctx.dbUrl);
   const staged = await stageWrite(file, body.bytes, storageRoot(ctx.stackDir));
   const id = await withStaged(staged, () =>
     asCaller(ctx.dbUrl, caller, async (tx) => {
-      const id = await writeRow(tx, ctx, caller, {
-        bucketId,
-        key,
-        metadata,
-        userMetadata: body.userMetadata,
-      }, mode);
+      const id = await writeRow(
+        tx,
+        caller,
+        {
+          bucketId,
+          key,
+          metadata,
+          userMetadata: body.userMetadata,
+        },
+        mode,
+        columns,
+      );
       await staged.apply();
       return id;
     }));

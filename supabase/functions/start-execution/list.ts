@@ -14,7 +14,8 @@ function decodeCursor(cursor: string): [string, string] {
     const value = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
     if (
       Array.isArray(value) && value.length === 2 && typeof value[0] === "string" &&
-      /^[0-9a-f-]{36}$/.test(value[1]) && !Number.isNaN(Date.parse(value[0].replace(" ", "T")))
+      /^[0-9a-f-]{36}$/.test(value[1]) &&
+      /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([+-]\d{2}(:?\d{2})?|Z)?$/.test(value[0])
     ) return value as [string, string];
   } catch { /* fall through */ }
   throw new HttpError(400, "invalid_request", "invalid query: cursor", [
@@ -33,7 +34,9 @@ export async function listExecutions(c: Context) {
       where true
         ${q.status ? tx`and e.status = ${q.status}` : tx``}
         ${q.workflow_id ? tx`and e.workflow_id = ${q.workflow_id}` : tx``}
-        ${after ? tx`and (e.created_at, e.id) < (${after[0]}::timestamptz, ${after[1]}::uuid)` : tx``}
+        ${
+      after ? tx`and (e.created_at, e.id) < (${after[0]}::timestamptz, ${after[1]}::uuid)` : tx``
+    }
       order by e.created_at desc, e.id desc
       limit ${q.limit + 1}`);
   const page = rows.slice(0, q.limit);

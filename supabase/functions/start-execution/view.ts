@@ -114,7 +114,9 @@ export async function presentExecution(
   };
   if (withResults) {
     const paths = loaded.results.flatMap((r) => (r.storage_path ? [r.storage_path] : []));
-    const urls = accessToken ? await signedUrlsAsUser(accessToken, paths, SIGNED_URL_SECONDS) : new Map();
+    const urls = accessToken
+      ? await signedUrlsAsUser(accessToken, paths, SIGNED_URL_SECONDS)
+      : new Map();
     body.results = loaded.results.map((r) => ({
       ...r,
       signed_url: r.storage_path ? urls.get(r.storage_path) ?? null : null,

@@ -1,0 +1,191 @@
+// The demo `deno task start` runs once the dev stack is up: Acme's collaborator starts an
+// execution of 20 prompts through supabase-js functions.invoke, the terminal shows a live
+// progress bar (polling GET /start-execution/:id), then where the images are and how to open
+// them. Without a real Gemini key the functions talk to the local fake Gemini, started here
+// and announced as such; with GEMINI_API_KEY set (and GOOGLE_GEMINI_BASE_URL unset) they call
+// Google with the same code.
+import { createClient, type SupabaseClient } from "@supabase/supabase-js";
+import { join } from "node:path";
+import { type GeminiFake, startGeminiFake } from "../tests/fakes/gemini.ts";
+import { geminiFakeInfo, usesGeminiFake } from "./gemini-env.ts";
+import { stackPaths } from "./paths.ts";
+import { delay, startService, stopService } from "./processes.ts";
+import { functionsEnv, type StackState, tokenFor } from "./stack.ts";
+
+const ACME_WORKFLOW = "e0000000-0000-4000-8000-000000000001";
+const DEMO_USER = "collaborator@acme.test";
+const FAKE_LATENCY_MS = 600;
+
+const subjects = [
+  "a lighthouse on a cliff at dusk",
+  "a red fox in fresh snow",
+  "a bowl of ramen, top view",
+  "a vintage bicycle against a yellow wall",
+  "a hot air balloon over lavender fields",
+  "a cozy reading nook with rain outside",
+  "a glass terrarium with tiny mushrooms",
+  "a robot watering houseplants",
+  "a sailboat on a calm turquoise sea",
+  "a stack of pancakes with blueberries",
+  "a neon-lit street market at night",
+  "an owl reading a book by candlelight",
+  "a desert canyon under the milky way",
+  "a ceramic teapot with cherry blossoms",
+  "a paper airplane over a city skyline",
+  "a koi pond in autumn",
+  "a watercolor map of an imaginary island",
+  "a snow globe with a tiny village",
+  "a treehouse in a giant redwood",
+  "a macro shot of a dewy spider web",
+];
+
+interface Progress {
+  total: number;
+  pending: number;
+  processing: number;
+  completed: number;
+  failed: number;
+  cancelled: number;
+  done: number;
+  percent: number;
+}
+
+interface View {
+  id: string;
+  status: string;
+  progress: Progress;
+  cost: { cost_so_far: number; revenue_so_far: number };
+  duration_seconds: number | null;
+  results?: {
+    batch_index: number;
+    prompt: string;
+    status: string;
+    error_message: string | null;
+    storage_path: string | null;
+    signed_url: string | null;
+  }[];
+}
+
+function bar(p: Progress, width = 30): string {
+  const filled = Math.round((p.done / Math.max(p.total, 1)) * width);
+  return `[${"#".repeat(filled)}${"-".repeat(width - filled)}] ${p.done}/${p.total}` +
+    `  ok ${p.completed}  failed ${p.failed}  running ${p.processing}  queued ${p.pending}`;
+}
+
+async function waitForHost(apiUrl: string): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    try {
+      const res = await fetch(`${apiUrl}/health`);
+      await res.body?.cancel();
+      if (res.ok) return;
+    } catch { /* not up yet */ }
+    await delay(100);
+  }
+  throw new Error("the functions host did not come back");
+}
+
+async function view(client: SupabaseClient, id: string, results: boolean): Promise<View> {
+  const { data, error } = await client.functions.invoke(
+    `start-execution/${id}${results ? "" : "?results=false"}`,
+    { method: "GET" },
+  );
+  if (error) throw error;
+  return data as View;
+}
+
+/** Starts the fake Gemini if this stack uses it; returns it so the caller can stop it. */
+export async function prepareGemini(
+  state: StackState,
+  restartHost: boolean,
+): Promise<GeminiFake | null> {
+  const paths = stackPaths(state.instance);
+  let fake: GeminiFake | null = null;
+  if (usesGeminiFake(paths)) {
+    const { port, url } = geminiFakeInfo(paths);
+    fake = startGeminiFake({ port, latencyMs: FAKE_LATENCY_MS });
+    console.log(`
+  !! FAKE Gemini: no GEMINI_API_KEY is set, so image generation goes to the local fake
+  !! Gemini API (tests/fakes/gemini.ts) at ${url}, which answers with synthetic PNGs after
+  !! ${FAKE_LATENCY_MS} ms. Same SDK and code path as production. For real images:
+  !!   GEMINI_API_KEY=<your key> deno task start`);
+  } else {
+    console.log("\n  Gemini: using Google's API with GEMINI_API_KEY (real images, real cost).");
+  }
+  if (restartHost) {
+    // It was started earlier, perhaps with another Gemini setting: start it with this one.
+    await stopService(paths, "functions");
+    await startService(paths, "functions", functionsEnv(paths, state));
+    await waitForHost(state.apiUrl);
+  }
+  return fake;
+}
+
+/** Runs the demo execution and prints where its images are. Never throws. */
+export async function runDemo(state: StackState): Promise<void> {
+  try {
+    const token = await tokenFor(state.instance, DEMO_USER);
+    const client = createClient(state.apiUrl, state.anonKey, {
+      global: { headers: { Authorization: `Bearer ${token}` } },
+      auth: { persistSession: false, autoRefreshToken: false },
+    });
+    console.log(
+      `\nDemo: ${DEMO_USER} starts an execution of ${subjects.length} prompts on Acme's workflow`,
+    );
+    console.log(
+      `  supabase.functions.invoke("start-execution", { body: { workflow_id, prompts } })`,
+    );
+    const { data, error } = await client.functions.invoke("start-execution", {
+      body: { workflow_id: ACME_WORKFLOW, prompts: subjects },
+      headers: { "Idempotency-Key": `demo-${crypto.randomUUID()}` },
+    });
+    if (error) {
+      const body = await (error.context as Response)?.text?.().catch(() => "");
+      throw new Error(`start-execution refused: ${body || error.message}`);
+    }
+    const id = (data as View).id;
+    console.log(`  execution ${id}\n`);
+
+    const tty = Deno.stdout.isTerminal();
+    const encoder = new TextEncoder();
+    let current = await view(client, id, false);
+    let lastLine = "";
+    const deadline = Date.now() + 10 * 60_000;
+    while (!["completed", "failed", "cancelled"].includes(current.status)) {
+      const line = bar(current.progress);
+      if (tty) await Deno.stdout.write(encoder.encode(`\r  ${line}\x1b[K`));
+      else if (line !== lastLine) console.log(`  ${line}`);
+      lastLine = line;
+      if (Date.now() > deadline) throw new Error("the demo execution did not finish in 10 minutes");
+      await delay(250);
+      current = await view(client, id, false);
+    }
+    if (tty) await Deno.stdout.write(encoder.encode(`\r  ${bar(current.progress)}\x1b[K\n`));
+    else console.log(`  ${bar(current.progress)}`);
+
+    const final = await view(client, id, true);
+    const folder = join(stackPaths(state.instance).storage, "workflow-results", id);
+    console.log(
+      `
+  ${final.status}: ${final.progress.completed} images, ${final.progress.failed} failed, ` +
+        `${final.duration_seconds ?? 0} s, provider cost $${final.cost.cost_so_far}, ` +
+        `billed $${final.cost.revenue_so_far}
+
+  Where the images are
+    bucket workflow-results (private), objects ${id}/<index>_<timestamp>.png
+    local files: ${folder}
+      open one:  xdg-open ${
+          join(
+            folder,
+            final.results?.find((r) => r.storage_path)?.storage_path?.split("/")[1] ?? "",
+          )
+        }
+    signed URLs (valid 1 h, made with the collaborator's token; storage RLS decides):`,
+    );
+    for (const r of (final.results ?? []).slice(0, 3)) {
+      console.log(`      #${r.batch_index} ${r.signed_url ?? `(${r.status}: ${r.error_message})`}`);
+    }
+    console.log(`      … all of them: GET ${state.apiUrl}/functions/v1/start-execution/${id}`);
+  } catch (err) {
+    console.error(`\nDemo failed: ${(err as Error).message}\n(the stack keeps serving)`);
+  }
+}
