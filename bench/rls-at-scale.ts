@@ -45,28 +45,65 @@ interface Read {
 }
 
 // supabase/functions/start-execution/view.ts: executionColumns (input_data summarised).
-const executionColumns = `e.id, e.workflow_id, e.client_id, e.triggered_by_user_id, e.status,
+const executionColumns = (e: string) =>
+  `${e}.id, ${e}.workflow_id, ${e}.client_id, ${e}.triggered_by_user_id, ${e}.status,
   jsonb_build_object(
-    'prompt_count', jsonb_array_length(coalesce(e.input_data -> 'prompts', '[]')),
-    'aspect_ratio', e.input_data -> 'aspect_ratio',
-    'image_size', e.input_data -> 'image_size',
-    'reference_image_count', jsonb_array_length(coalesce(e.input_data -> 'reference_images', '[]')),
-    'uses_client_api_key', coalesce((e.input_data ->> 'uses_client_api_key')::boolean, false)
+    'prompt_count', jsonb_array_length(coalesce(${e}.input_data -> 'prompts', '[]')),
+    'aspect_ratio', ${e}.input_data -> 'aspect_ratio',
+    'image_size', ${e}.input_data -> 'image_size',
+    'reference_image_count', jsonb_array_length(coalesce(${e}.input_data -> 'reference_images', '[]')),
+    'uses_client_api_key', coalesce((${e}.input_data ->> 'uses_client_api_key')::boolean, false)
   ) as input,
-  e.output_data, e.concurrency, e.started_at, e.completed_at, e.duration_seconds,
-  e.error_message, e.created_at, e.unit_cost::text, e.unit_revenue::text`;
+  ${e}.output_data, ${e}.concurrency, ${e}.started_at, ${e}.completed_at, ${e}.duration_seconds,
+  ${e}.error_message, ${e}.created_at, ${e}.unit_cost::text, ${e}.unit_revenue::text`;
 
-// start-execution/list.ts, first page of 20 (one more row tells whether a next page exists).
-const executionsPage = (filter: string) => `
-  select ${executionColumns}, e.created_at::text as cursor_ts
-  from public.workflow_executions e
-  where ${filter}
-  order by e.created_at desc, e.id desc
+// shared/client-pages.ts as start-execution/list.ts and tickets/tickets.ts use it: an admin
+// reads one global newest-first range, anyone else one range per visible client, merged.
+// `scope` is the set of clients: RLS's own helper for the user, explicit ids for the owner.
+const mergedPage = (table: string, select: string, scopeIds: string) => `
+  select * from (
+    (select ${select}, t.created_at as page_ts, to_json(t.created_at) #>> '{}' as page_cursor_ts,
+       t.id as page_id
+     from public.${table} t where (select private.is_admin())
+     order by t.created_at desc, t.id desc limit 21)
+    union all
+    (select p.* from ${scopeIds} as c (client_id)
+     cross join lateral (
+       select ${select}, t.created_at as page_ts, to_json(t.created_at) #>> '{}' as page_cursor_ts,
+         t.id as page_id
+       from public.${table} t where t.client_id = c.client_id
+       order by t.created_at desc, t.id desc limit 21) p
+     where not (select private.is_admin()))
+  ) merged
+  order by page_ts desc, page_id desc
+  limit 21`;
+// The owner baseline: the same per-client ranges without RLS or the admin branch.
+const ownerMergedPage = (table: string, select: string) => `
+  select p.* from unnest($1::uuid[]) as c (client_id)
+  cross join lateral (
+    select ${select}, t.created_at as page_ts, to_json(t.created_at) #>> '{}' as page_cursor_ts,
+      t.id as page_id
+    from public.${table} t where t.client_id = c.client_id
+    order by t.created_at desc, t.id desc limit 21) p
+  order by page_ts desc, page_id desc
+  limit 21`;
+const executionsPage = mergedPage(
+  "workflow_executions",
+  executionColumns("t"),
+  "private.my_client_ids()",
+);
+const ownerExecutionsPage = ownerMergedPage("workflow_executions", executionColumns("t"));
+// The admin's page: one global range, as the table owner with no filter.
+const globalExecutionsPage = `
+  select ${executionColumns("t")}, t.created_at as page_ts,
+    to_json(t.created_at) #>> '{}' as page_cursor_ts, t.id as page_id
+  from public.workflow_executions t
+  order by t.created_at desc, t.id desc
   limit 21`;
 
 // start-execution/view.ts loadExecution(withResults): the row, progress counts, the results.
 const executionDetail = [
-  `select ${executionColumns} from public.workflow_executions e where e.id = $1`,
+  `select ${executionColumns("e")} from public.workflow_executions e where e.id = $1`,
   `select count(*)::int as total,
      count(*) filter (where status = 'pending')::int as pending,
      count(*) filter (where status = 'processing')::int as processing,
@@ -81,17 +118,10 @@ const executionDetail = [
 ];
 
 // supabase/functions/tickets/tickets.ts GET /, first page of 20, no filters given.
-const ticketsPage = (clientFilter: string) => `
-  select id, client_id, user_id, subject, description, status, priority, assigned_to,
-    to_json(created_at) #>> '{}' as created_at, updated_at
-  from public.support_tickets
-  where ($1::text is null or status = $1)
-    and ($2::text is null or priority = $2)
-    and ${clientFilter}
-    and ($4::timestamptz is null or (created_at, id) < ($4::timestamptz, $5::uuid))
-  order by created_at desc, id desc
-  limit 21`;
-const noTicketFilters = [null, null, null, null, null];
+const ticketColumns =
+  `t.id, t.client_id, t.user_id, t.subject, t.description, t.status, t.priority, t.assigned_to, to_json(t.created_at) #>> '{}' as created_at, t.updated_at`;
+const ticketsPage = mergedPage("support_tickets", ticketColumns, "private.my_client_ids()");
+const ownerTicketsPage = ownerMergedPage("support_tickets", ticketColumns);
 
 function claimsOf(caller: Caller): string {
   return JSON.stringify({
@@ -258,8 +288,8 @@ async function pickReads(sql: postgres.Sql): Promise<Read[]> {
     {
       figure: "executions page (member of 2 clients, 20)",
       audience: "member",
-      statements: [executionsPage("true")],
-      ownerStatements: [executionsPage("e.client_id = any($1::uuid[])")],
+      statements: [executionsPage],
+      ownerStatements: [ownerExecutionsPage],
       subjects: members.map((m) => ({
         caller: caller(m),
         params: [],
@@ -283,19 +313,19 @@ async function pickReads(sql: postgres.Sql): Promise<Read[]> {
     {
       figure: "tickets page (member of 2 clients, 20)",
       audience: "member",
-      statements: [ticketsPage("($3::uuid is null or client_id = $3)")],
-      ownerStatements: [ticketsPage("($3::uuid is null and client_id = any($6::uuid[]))")],
+      statements: [ticketsPage],
+      ownerStatements: [ownerTicketsPage],
       subjects: members.map((m) => ({
         caller: caller(m),
-        params: noTicketFilters,
-        ownerParams: [...noTicketFilters, m.client_ids],
+        params: [],
+        ownerParams: [m.client_ids],
       })),
     },
     {
       figure: "cross-client executions page (admin, 20)",
       audience: "admin",
-      statements: [executionsPage("true")],
-      ownerStatements: [executionsPage("true")],
+      statements: [executionsPage],
+      ownerStatements: [globalExecutionsPage],
       subjects: [{ caller: admin, params: [], ownerParams: [] }],
     },
   ];

@@ -36,14 +36,17 @@ function parseArgs(args: string[]) {
   };
 }
 
+// STACK_INSTANCE lets a second bench run beside another without sharing its stack.
+const instance = Deno.env.get("STACK_INSTANCE") ?? "bench";
+
 async function main(): Promise<number> {
   const { selected, reuse, keep } = parseArgs(Deno.args);
   if (!reuse) {
     log("resetting the bench stack instance");
-    await reset("bench");
+    await reset(instance);
   }
   log("starting the bench stack");
-  const state = await up("bench", { quiet: true });
+  const state = await up(instance, { quiet: true });
   const sql = postgres(state.dbUrl, { max: 4, prepare: false, onnotice: () => {} });
   let errors = 0;
   try {
@@ -89,7 +92,7 @@ async function main(): Promise<number> {
     console.log(`results: ${file}`);
   } finally {
     await sql.end({ timeout: 5 });
-    if (!keep) await down("bench");
+    if (!keep) await down(instance);
   }
   return errors ? 1 : 0;
 }

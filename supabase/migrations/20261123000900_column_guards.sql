@@ -7,6 +7,27 @@
 -- test is its own statement because trusted roles (service_role) cannot even parse a call
 -- into schema private.
 
+-- The one diff the guards share: which column (other than the allowed ones) an update
+-- changed. Security definer only so user sessions may call it without a grant of their own
+-- on anything: it reads no table.
+create or replace function private.first_changed_column(old_row jsonb, new_row jsonb, allowed text[])
+returns text
+language sql
+immutable
+security definer
+set search_path = ''
+as $$
+  select n.key
+  from jsonb_each(new_row) n
+  where n.value is distinct from old_row -> n.key
+    and n.key <> all (allowed)
+  order by n.key
+  limit 1
+$$;
+comment on function private.first_changed_column(jsonb, jsonb, text[]) is 'First column (by name) that differs between two row images, ignoring the allowed ones; null when none.';
+revoke all on function private.first_changed_column(jsonb, jsonb, text[]) from public, anon;
+grant execute on function private.first_changed_column(jsonb, jsonb, text[]) to authenticated;
+
 create or replace function private.guard_clients_update()
 returns trigger
 language plpgsql
@@ -21,12 +42,7 @@ begin
   if (select private.is_admin()) then
     return new;
   end if;
-  select n.key into changed
-  from jsonb_each(to_jsonb(new)) n
-  where n.value is distinct from to_jsonb(old) -> n.key
-    and n.key <> all (array['name', 'company_name', 'email', 'updated_at'])
-  order by n.key
-  limit 1;
+  changed := private.first_changed_column(to_jsonb(old), to_jsonb(new), array['name', 'company_name', 'email', 'updated_at']);
   if changed is not null then
     raise exception 'only an admin can change column "%" of clients', changed
       using errcode = '42501';
@@ -61,12 +77,7 @@ begin
     raise exception 'only an admin can change a request that is %', old.status
       using errcode = '42501';
   end if;
-  select n.key into changed
-  from jsonb_each(to_jsonb(new)) n
-  where n.value is distinct from to_jsonb(old) -> n.key
-    and n.key <> all (array['notes', 'updated_at'])
-  order by n.key
-  limit 1;
+  changed := private.first_changed_column(to_jsonb(old), to_jsonb(new), array['notes', 'updated_at']);
   if changed is not null then
     raise exception 'only an admin can change column "%" of workflow_requests', changed
       using errcode = '42501';
@@ -95,12 +106,7 @@ begin
   if (select private.is_admin()) then
     return new;
   end if;
-  select n.key into changed
-  from jsonb_each(to_jsonb(new)) n
-  where n.value is distinct from to_jsonb(old) -> n.key
-    and n.key <> all (array['status', 'updated_at'])
-  order by n.key
-  limit 1;
+  changed := private.first_changed_column(to_jsonb(old), to_jsonb(new), array['status', 'updated_at']);
   if changed is not null then
     raise exception 'only support staff can change column "%" of support_tickets', changed
       using errcode = '42501';

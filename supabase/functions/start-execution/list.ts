@@ -7,6 +7,7 @@ import { requireUser } from "../../../shared/auth.ts";
 import { asUser } from "../../../shared/db.ts";
 import { HttpError } from "../../../shared/http.ts";
 import { listExecutionsQuery, parseQuery } from "../../../shared/validation.ts";
+import { clientPage, withoutPageKeys } from "../../../shared/client-pages.ts";
 import { executionColumns, type ExecutionRow } from "./view.ts";
 
 function decodeCursor(cursor: string): [string, string] {
@@ -28,27 +29,23 @@ export async function listExecutions(c: Context) {
   const q = parseQuery(c.req.raw, listExecutionsQuery);
   const after = q.cursor ? decodeCursor(q.cursor) : null;
   const rows = await asUser(user.claims, (tx) =>
-    tx<(ExecutionRow & { cursor_ts: string })[]>`
-      select ${executionColumns(tx)}, e.created_at::text as cursor_ts
-      from public.workflow_executions e
-      where true
-        ${q.status ? tx`and e.status = ${q.status}` : tx``}
-        ${q.workflow_id ? tx`and e.workflow_id = ${q.workflow_id}` : tx``}
-        ${
-      after ? tx`and (e.created_at, e.id) < (${after[0]}::timestamptz, ${after[1]}::uuid)` : tx``
-    }
-      order by e.created_at desc, e.id desc
-      limit ${q.limit + 1}`);
+    clientPage<ExecutionRow>(tx, {
+      table: "workflow_executions",
+      select: executionColumns(tx, "t"),
+      where: tx`${q.status ? tx`and t.status = ${q.status}` : tx``}
+        ${q.workflow_id ? tx`and t.workflow_id = ${q.workflow_id}` : tx``}`,
+      after: after ? { createdAt: after[0], id: after[1] } : null,
+      limit: q.limit + 1,
+    }));
   const page = rows.slice(0, q.limit);
   const last = page.at(-1);
   return c.json({
-    data: page.map(({ cursor_ts: _, unit_cost, unit_revenue, ...row }) => ({
-      ...row,
-      unit_cost: Number(unit_cost),
-      unit_revenue: Number(unit_revenue),
-    })),
+    data: page.map((row) => {
+      const { unit_cost, unit_revenue, ...rest } = withoutPageKeys(row);
+      return { ...rest, unit_cost: Number(unit_cost), unit_revenue: Number(unit_revenue) };
+    }),
     next_cursor: rows.length > q.limit && last
-      ? Buffer.from(JSON.stringify([last.cursor_ts, last.id])).toString("base64url")
+      ? Buffer.from(JSON.stringify([last.page_cursor_ts, last.id])).toString("base64url")
       : null,
   });
 }

@@ -44,18 +44,25 @@ interface ResultRow {
   storage_path: string | null;
 }
 
-/** Columns of the list and detail views; input_data is summarised in SQL, not shipped whole. */
-export const executionColumns = (tx: Tx) =>
-  tx`e.id, e.workflow_id, e.client_id, e.triggered_by_user_id, e.status,
+/**
+ * Columns of the list and detail views; input_data is summarised in SQL, not shipped whole.
+ * `alias` is the name the query gives workflow_executions.
+ */
+export const executionColumns = (tx: Tx, alias = "e") => {
+  const e = tx(alias);
+  return tx`${e}.id, ${e}.workflow_id, ${e}.client_id, ${e}.triggered_by_user_id, ${e}.status,
      jsonb_build_object(
-       'prompt_count', jsonb_array_length(coalesce(e.input_data -> 'prompts', '[]')),
-       'aspect_ratio', e.input_data -> 'aspect_ratio',
-       'image_size', e.input_data -> 'image_size',
-       'reference_image_count', jsonb_array_length(coalesce(e.input_data -> 'reference_images', '[]')),
-       'uses_client_api_key', coalesce((e.input_data ->> 'uses_client_api_key')::boolean, false)
+       'prompt_count', jsonb_array_length(coalesce(${e}.input_data -> 'prompts', '[]')),
+       'aspect_ratio', ${e}.input_data -> 'aspect_ratio',
+       'image_size', ${e}.input_data -> 'image_size',
+       'reference_image_count',
+         jsonb_array_length(coalesce(${e}.input_data -> 'reference_images', '[]')),
+       'uses_client_api_key', coalesce((${e}.input_data ->> 'uses_client_api_key')::boolean, false)
      ) as input,
-     e.output_data, e.concurrency, e.started_at, e.completed_at, e.duration_seconds,
-     e.error_message, e.created_at, e.unit_cost::text, e.unit_revenue::text`;
+     ${e}.output_data, ${e}.concurrency, ${e}.started_at, ${e}.completed_at,
+     ${e}.duration_seconds, ${e}.error_message, ${e}.created_at,
+     ${e}.unit_cost::text, ${e}.unit_revenue::text`;
+};
 
 function money(value: number): number {
   return Math.round(value * 10000) / 10000;

@@ -17,10 +17,14 @@ import {
   ticketsQuery,
 } from "../../../shared/validation.ts";
 import { refusal } from "../../../shared/refusal.ts";
+import { clientPage, withoutPageKeys } from "../../../shared/client-pages.ts";
 
 // created_at as JSON text keeps its microseconds, which the cursor needs (a JS Date drops them).
 const columns = `id, client_id, user_id, subject, description, status, priority, assigned_to,
   to_json(created_at) #>> '{}' as created_at, updated_at`;
+// The same columns read from the list's table alias `t` (see shared/client-pages.ts).
+const pageColumns = `t.id, t.client_id, t.user_id, t.subject, t.description, t.status,
+  t.priority, t.assigned_to, to_json(t.created_at) #>> '{}' as created_at, t.updated_at`;
 
 export function ticketRoutes(app: Hono<AppEnv>): void {
   app.post("/", async (c) => {
@@ -38,27 +42,23 @@ export function ticketRoutes(app: Hono<AppEnv>): void {
   app.get("/", async (c) => {
     const user = await requireUser(c.req.raw);
     const q = parseQuery(c.req.raw, ticketsQuery);
-    const rows = await asUser(
-      user.claims,
-      (tx) =>
-        tx`select ${tx.unsafe(columns)} from public.support_tickets
-         where (${q.status ?? null}::text is null or status = ${q.status ?? null})
-           and (${q.priority ?? null}::text is null or priority = ${q.priority ?? null})
-           and (${q.client_id ?? null}::uuid is null or client_id = ${q.client_id ?? null})
-           and (${q.cursor?.created_at ?? null}::timestamptz is null
-                or (created_at, id) < (${q.cursor?.created_at ?? null}::timestamptz,
-                                       ${q.cursor?.id ?? null}::uuid))
-         -- qualified: the select list's text alias created_at would otherwise win and the
-         -- (created_at, id) index could not serve the sort
-         order by support_tickets.created_at desc, support_tickets.id desc
-         limit ${q.limit + 1}`,
-    );
+    const rows = await asUser(user.claims, (tx) =>
+      clientPage<Record<string, unknown>>(tx, {
+        table: "support_tickets",
+        select: tx.unsafe(pageColumns),
+        where: tx`${q.status ? tx`and t.status = ${q.status}` : tx``}
+          ${q.priority ? tx`and t.priority = ${q.priority}` : tx``}`,
+        clientId: q.client_id,
+        after: q.cursor ? { createdAt: q.cursor.created_at, id: q.cursor.id } : null,
+        limit: q.limit + 1,
+      }));
     // One row more than asked says whether another page exists, without a count.
-    const tickets = rows.slice(0, q.limit);
-    const last = tickets.at(-1);
+    const page = rows.slice(0, q.limit);
+    const last = page.at(-1);
     const next_cursor = rows.length > q.limit && last
-      ? encodeTicketCursor({ created_at: last.created_at, id: last.id })
+      ? encodeTicketCursor({ created_at: last.page_cursor_ts, id: last.page_id })
       : null;
+    const tickets = page.map(withoutPageKeys);
     return c.json({ tickets, next_cursor });
   });
 
