@@ -1,0 +1,211 @@
+// Benchmark 6, memory: resident memory of the functions host while one process-batch link
+// keeps 10 items in flight whose images are 2K-sized (~3 MB base64 each; see
+// large-image-gemini.ts). VmHWM cannot be reset, so VmRSS is sampled every 20 ms during the
+// run; the figure is the peak above the idle process (sampled just before) ÷ Supabase's
+// 256 MB per worker. The local host also serves the Storage API in the same process, so the
+// uploads' server side is counted too: on Supabase it lives elsewhere (an upper bound).
+import { join } from "node:path";
+import { readPid } from "../stack/processes.ts";
+import { repoRoot, stackPaths } from "../stack/paths.ts";
+import { functionsEnv } from "../stack/stack.ts";
+import {
+  benchMembers,
+  delay,
+  fakePort,
+  pausedChain,
+  primeStorage,
+  prompts,
+  startExecution,
+  waitFinished,
+  waitReconciled,
+} from "./chain-world.ts";
+import { startLargeImageGemini } from "./large-image-gemini.ts";
+import type { BenchContext, Benchmark, BenchResult } from "./types.ts";
+
+const CONCURRENCY = 10;
+const PROMPTS = 30;
+const L = 300;
+const LIMIT_MB = 256;
+const SAMPLE_MS = 20;
+const MB = 1024 * 1024;
+const linkV8Flags = Deno.env.get("BENCH_LINK_V8_FLAGS");
+
+function memoryOf(pid: number): { rss: number; hwm: number } {
+  const status = Deno.readTextFileSync(`/proc/${pid}/status`);
+  const kb = (name: string) => Number(status.match(new RegExp(`^${name}:\\s+(\\d+) kB`, "m"))?.[1]);
+  return { rss: kb("VmRSS") * 1024, hwm: kb("VmHWM") * 1024 };
+}
+
+/** The deno process of the functions host (the pid file names it; setsid/sh exec into it). */
+function hostPid(ctx: BenchContext): number {
+  const pid = readPid(stackPaths(ctx.state.instance), "functions");
+  if (pid === null) throw new Error("the bench functions host is not running");
+  const comm = Deno.readTextFileSync(`/proc/${pid}/comm`).trim();
+  if (comm !== "deno") throw new Error(`pid ${pid} is ${comm}, not the deno functions host`);
+  return pid;
+}
+
+class Sampler {
+  samples: number[] = [];
+  #timer: ReturnType<typeof setInterval>;
+  constructor(pid: number) {
+    this.#timer = setInterval(() => {
+      try {
+        const { rss } = memoryOf(pid);
+        if (Number.isFinite(rss)) this.samples.push(rss);
+      } catch {
+        // the process has exited
+      }
+    }, SAMPLE_MS);
+  }
+  stop(): number[] {
+    clearInterval(this.#timer);
+    return this.samples;
+  }
+}
+
+/** Runs one link for `executionId` in its own process, sampling its RSS. */
+async function isolatedLink(ctx: BenchContext, executionId: string) {
+  const paths = stackPaths(ctx.state.instance);
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      "--quiet",
+      // Diagnostics only: e.g. BENCH_LINK_V8_FLAGS=--max-old-space-size=64 shows how much of
+      // the peak is V8 heap (collectable) versus memory outside it.
+      ...(linkV8Flags ? [`--v8-flags=${linkV8Flags}`] : []),
+      join(repoRoot, "bench", "link-process.ts"),
+      executionId,
+    ],
+    env: functionsEnv(paths, ctx.state),
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let out = "";
+  while (!out.includes("ready\n")) {
+    const { value, done } = await lines.read();
+    if (done) throw new Error("the link process exited before it was ready");
+    out += value;
+  }
+  const idleSampler = new Sampler(child.pid);
+  await delay(500);
+  const idle = Math.max(...idleSampler.stop());
+  const sampler = new Sampler(child.pid);
+  const writer = child.stdin.getWriter();
+  await writer.write(new TextEncoder().encode("go\n"));
+  await writer.close();
+  for (;;) {
+    const { value, done } = await lines.read();
+    if (done) break;
+    out += value;
+  }
+  const status = await child.status;
+  const samples = sampler.stop();
+  if (!status.success) throw new Error(`the link process failed (${status.code})`);
+  const report = JSON.parse(out.trim().split("\n").at(-1)!) as Record<string, number>;
+  return { idle, peak: Math.max(...samples), samples: samples.length, report };
+}
+
+export const memory: Benchmark = {
+  name: "memory",
+  description: `functions host RSS while a link has ${CONCURRENCY} ~3 MB-base64 images in ` +
+    `flight (sampled every ${SAMPLE_MS} ms) vs the ${LIMIT_MB} MB worker limit`,
+  async run(ctx: BenchContext): Promise<BenchResult[]> {
+    const { sql } = ctx;
+    const [member] = await benchMembers(ctx, "memory", 1, {
+      max_prompts: 100,
+      concurrency: CONCURRENCY,
+    });
+    const pid = hostPid(ctx);
+    const gemini = startLargeImageGemini(fakePort(ctx), L);
+    try {
+      await primeStorage(ctx);
+
+      // 1. The link alone, in its own process; its first kick stays queued, then is dropped.
+      const [{ id: lastQueued }] = await sql<{ id: string }[]>`
+        select coalesce(max(id), 0)::text as id from net.http_request_queue`;
+      const link = await pausedChain(ctx, async () => {
+        const started = await startExecution(ctx, member, {
+          prompts: prompts(PROMPTS, "memory-link"),
+        });
+        await sql`delete from net.http_request_queue where id > ${lastQueued}`;
+        const measured = await isolatedLink(ctx, started.id);
+        const done = await waitFinished(sql, [started.id], 10_000);
+        return { ...measured, output: done.get(started.id)!.output_data };
+      });
+
+      // 2. The whole functions host (functions + Storage API) through the real chain.
+      const idleSampler = new Sampler(pid);
+      await delay(1000);
+      const idle = Math.max(...idleSampler.stop());
+      const sampler = new Sampler(pid);
+      const started = await startExecution(ctx, member, { prompts: prompts(PROMPTS, "memory") });
+      const done = await waitFinished(sql, [started.id], 120_000);
+      await waitReconciled(sql, [started.id]);
+      await delay(200);
+      const samples = sampler.stop();
+      const peak = Math.max(...samples);
+      const hwm = memoryOf(pid).hwm;
+      const output = done.get(started.id)!.output_data;
+      const mb = (bytes: number) => Math.round(bytes / MB);
+      return [
+        {
+          benchmark: "memory",
+          figure: `link process peak RSS / ${LIMIT_MB} MB (${CONCURRENCY} × 2K images in flight)`,
+          ratio: link.peak / (LIMIT_MB * MB),
+          target: { op: "<=", value: 0.5 },
+          numbers: {
+            idle_rss_mb: mb(link.idle),
+            peak_rss_mb: mb(link.peak),
+            peak_above_idle_mb: mb(link.peak - link.idle),
+            v8_heap_plus_external_peak_mb: mb(link.report.peak_heap_plus_external),
+            image_base64_mb: Math.round((gemini.base64Bytes / MB) * 10) / 10,
+          },
+          checks: [{
+            name: "every image stored",
+            pass: link.output.successful === PROMPTS,
+            detail: JSON.stringify(link.output),
+          }],
+          details: {
+            prompts: PROMPTS,
+            concurrency: CONCURRENCY,
+            latency_ms: L,
+            samples: link.samples,
+            sample_ms: SAMPLE_MS,
+            image_base64_bytes: gemini.base64Bytes,
+            link_report: link.report,
+            link_v8_flags: linkV8Flags ?? null,
+            note: "bench/link-process.ts: runLink alone in a deno process with the functions' env",
+          },
+        },
+        {
+          benchmark: "memory",
+          figure: `functions host peak RSS above idle / ${LIMIT_MB} MB (same run via the chain)`,
+          ratio: (peak - idle) / (LIMIT_MB * MB),
+          target: null,
+          numbers: {
+            idle_rss_mb: mb(idle),
+            peak_rss_mb: mb(peak),
+            peak_above_idle_mb: mb(peak - idle),
+            vmhwm_mb: mb(hwm),
+          },
+          checks: [{
+            name: "every image stored",
+            pass: output.successful === PROMPTS,
+            detail: JSON.stringify(output),
+          }],
+          details: {
+            samples: samples.length,
+            note: "the local functions host also serves the Storage API (uploads' server side); " +
+              "vmhwm is the process lifetime high-water mark (includes earlier benchmarks)",
+          },
+        },
+      ];
+    } finally {
+      await gemini.close();
+    }
+  },
+};
