@@ -27,7 +27,12 @@ import {
   templatePatch,
   templatesQuery,
 } from "../../shared/validation/templates.ts";
-import { commentCreate, ticketCreate, ticketPatch, ticketsQuery } from "../../shared/validation/tickets.ts";
+import {
+  commentCreate,
+  ticketCreate,
+  ticketPatch,
+  ticketsQuery,
+} from "../../shared/validation/tickets.ts";
 import {
   assignmentCreate,
   workflowPatch,
@@ -380,7 +385,9 @@ export async function declaredRoutes(functionsDir: URL): Promise<string[]> {
     for await (const file of Deno.readDir(new URL(`${dir.name}/`, functionsDir))) {
       if (!file.isFile || !file.name.endsWith(".ts")) continue;
       const source = await Deno.readTextFile(new URL(`${dir.name}/${file.name}`, functionsDir));
-      for (const m of source.matchAll(/\bapp\.(get|post|put|patch|delete)\(\s*["'`]([^"'`]+)["'`]/g)) {
+      for (
+        const m of source.matchAll(/\bapp\.(get|post|put|patch|delete)\(\s*["'`]([^"'`]+)["'`]/g)
+      ) {
         found.add(routeName({ fn: dir.name, method: m[1].toUpperCase() as Method, path: m[2] }));
       }
     }

@@ -34,9 +34,10 @@ export interface World {
   tag: string;
   email: Record<Actor, string>;
   userId: Record<Actor, string>;
-  clientS: string;
+  /** Rows of A (the victim), B (the attacker) and S (the suspended client). */
   a: Ids;
   b: Ids;
+  s: Ids;
 }
 
 const actors: Actor[] = [
@@ -60,7 +61,7 @@ async function one(query: Promise<{ id: string }[]>): Promise<string> {
 
 async function tenant(
   tag: string,
-  side: "a" | "b",
+  side: "a" | "b" | "s",
   clientId: string,
   ownerId: string,
   memberId: string,
@@ -93,7 +94,16 @@ async function tenant(
             ${sql.json({ prompts: ["hardening fixture"] })},
             ${sql.json({ successful: 0, failed: 1, total: 1 })}, now(), now())
     returning id`);
-  return { client: clientId, user: memberId, template, workflow, request, ticket, invitation, execution };
+  return {
+    client: clientId,
+    user: memberId,
+    template,
+    workflow,
+    request,
+    ticket,
+    invitation,
+    execution,
+  };
 }
 
 export async function createWorld(): Promise<World> {
@@ -126,6 +136,7 @@ export async function createWorld(): Promise<World> {
     (${clientB}, ${userId.ownerB}, 'owner'), (${clientS}, ${userId.ownerS}, 'owner')`;
   const a = await tenant(tag, "a", clientA, userId.ownerA, userId.collabA);
   const b = await tenant(tag, "b", clientB, userId.ownerB, userId.ownerB);
+  const s = await tenant(tag, "s", clientS, userId.ownerS, userId.ownerS);
   // Lose access only now, so the rows above could be arranged with them as members.
   await sql`update public.clients set status = 'suspended' where id = ${clientS}`;
   await sql`update public.users set status = 'suspended'
@@ -134,7 +145,7 @@ export async function createWorld(): Promise<World> {
   await sql`update public.users set status = 'deleted' where id = ${userId.deletedA}`;
   // Hard-deleted from Auth (membership and profile cascade away); its token outlives it.
   await sql`delete from auth.users where id = ${userId.goneA}`;
-  return { tag, email, userId, clientS, a, b };
+  return { tag, email, userId, a, b, s };
 }
 
 /** An access token for a world user, minted from the stored id (it works for goneA too). */
