@@ -16,9 +16,10 @@ export interface Caller {
 }
 
 const allowedRoles = new Set<string>(["anon", "authenticated", "service_role"]);
-const publicKeys = new WeakMap<StackKeys, Promise<CryptoKey | Uint8Array>>();
+type VerifyKey = ReturnType<typeof importJWK>;
+const publicKeys = new WeakMap<StackKeys, VerifyKey>();
 
-function publicKey(keys: StackKeys): Promise<CryptoKey | Uint8Array> {
+function publicKey(keys: StackKeys): VerifyKey {
   let key = publicKeys.get(keys);
   if (!key) {
     key = importJWK(keys.publicJwk as Parameters<typeof importJWK>[0], "ES256");
