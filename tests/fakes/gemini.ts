@@ -23,6 +23,9 @@
  *   [fake:slow:MS]           answer after MS milliseconds (on top of the global latency)
  *   [fake:flaky:N]           the first N calls with this exact prompt text get 503, then the
  *   [fake:flaky:N:CODE]      prompt's other markers apply; CODE may be 429, 500 or 503
+ *   [fake:bytes:N]           success whose final image is a random-pixel PNG of about N bytes
+ *                            (a real 2K image is ~2-3 MB); the `imageBytes` option does the
+ *                            same for every prompt without the marker
  * Per API key: `bad-key` -> 400 INVALID_ARGUMENT / ErrorInfo reason API_KEY_INVALID,
  * `denied-key` -> 403 PERMISSION_DENIED, no key -> 403 PERMISSION_DENIED (unregistered caller).
  * Per model: ids not starting with `gemini-` -> 404 NOT_FOUND. Stricter than Google on purpose:
@@ -37,8 +40,9 @@
  * CLI: `deno run -A tests/fakes/gemini.ts [--port 8787] [--hostname 127.0.0.1] [--latency 0]`
  * prints the base URL on stdout and serves until killed.
  */
+import { Buffer } from "node:buffer";
 import * as errors from "./gemini-errors.ts";
-import { makePng, pngSize } from "./gemini-png.ts";
+import { makePng, noisePngOfAbout, pngSize } from "./gemini-png.ts";
 
 export interface GeminiCall {
   apiVersion: string;
@@ -63,6 +67,11 @@ export interface GeminiFakeOptions {
   latencyMs?: number;
   /** retryDelay put in RetryInfo of 429 answers without an explicit delay (default "2s"). */
   retryDelay?: string;
+  /**
+   * Final images become random-pixel PNGs of about this many bytes (fresh pixels per answer)
+   * instead of tiny gradients; a prompt's [fake:bytes:N] marker wins. Thought images stay tiny.
+   */
+  imageBytes?: number;
 }
 
 export interface GeminiFake {
@@ -121,11 +130,7 @@ function markers(prompt: string): Map<string, string[]> {
 }
 
 function toBase64(bytes: Uint8Array): string {
-  let s = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) {
-    s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  }
-  return btoa(s);
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64");
 }
 
 function isGemini3(model: string): boolean {
@@ -173,7 +178,7 @@ export function startGeminiFake(opts: GeminiFakeOptions = {}): GeminiFake {
     flakyCounts.clear();
   }
 
-  function imageAnswer(call: GeminiCall, textOnly: boolean): Response {
+  function imageAnswer(call: GeminiCall, textOnly: boolean, imageBytes?: number): Response {
     const seq = ++responseSeq;
     const promptTokens = Math.max(1, Math.ceil(call.prompt.length / 4)) + call.inlineImages * 258;
     const imageTokens = isGemini3(call.model) ? (call.imageSize === "4K" ? 2000 : 1120) : 1290;
@@ -187,6 +192,7 @@ export function startGeminiFake(opts: GeminiFakeOptions = {}): GeminiFake {
     } else {
       const { width, height } = pngSize(call.aspectRatio, call.imageSize);
       const seed = `${call.model}|${call.prompt}`;
+      const image = imageBytes ? noisePngOfAbout(imageBytes) : makePng(seed, width, height);
       parts = [
         { text: "**Composing the scene**\nPlanning layout and lighting.", thought: true },
         {
@@ -195,7 +201,7 @@ export function startGeminiFake(opts: GeminiFakeOptions = {}): GeminiFake {
         },
         { text: "Here is the image you asked for." },
         {
-          inlineData: { mimeType: "image/png", data: toBase64(makePng(seed, width, height)) },
+          inlineData: { mimeType: "image/png", data: toBase64(image) },
           thoughtSignature: btoa(`sig-${seq}`),
         },
       ];
@@ -362,7 +368,8 @@ export function startGeminiFake(opts: GeminiFakeOptions = {}): GeminiFake {
       }, `finish:${finish}`);
     }
     const wantsImage = !call.responseModalities || call.responseModalities.includes("IMAGE");
-    return imageAnswer(call, found.has("text") || !wantsImage);
+    const bytes = found.has("bytes") ? Number(found.get("bytes")?.[0]) : opts.imageBytes;
+    return imageAnswer(call, found.has("text") || !wantsImage, bytes);
   }
 
   const server = Deno.serve({

@@ -2,19 +2,22 @@
 // GOOGLE_GEMINI_BASE_URL). Standalone: `deno test -A tests/functions/gemini.test.ts`.
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
-import { crc32, inflateSync } from "node:zlib";
+import { crc32, deflateSync, inflateSync } from "node:zlib";
 import { GEMINI_API_VERSION, generateImage, type GenerateImageInput } from "../../shared/gemini.ts";
 import { parseRetryDelay } from "../../shared/gemini-errors.ts";
-import { type GeminiFake, startGeminiFake } from "../fakes/gemini.ts";
+import { type GeminiFake, type GeminiFakeOptions, startGeminiFake } from "../fakes/gemini.ts";
 import { makePng, pngSize, readPngSize } from "../fakes/gemini-png.ts";
 
 const flash = "gemini-2.5-flash-image";
 const pro = "gemini-3-pro-image-preview";
 const apiKey = "AIzaSyTEST-not-a-real-key-0123456789";
 
-function withFake(fn: (fake: GeminiFake) => Promise<void>): () => Promise<void> {
+function withFake(
+  fn: (fake: GeminiFake) => Promise<void>,
+  options: GeminiFakeOptions = {},
+): () => Promise<void> {
   return async () => {
-    const fake = startGeminiFake();
+    const fake = startGeminiFake(options);
     Deno.env.set("GOOGLE_GEMINI_BASE_URL", fake.url);
     try {
       await fn(fake);
@@ -114,6 +117,46 @@ Deno.test(
     assertValidPng(b.bytes);
     assert.notDeepEqual(a.bytes, b.bytes);
   }),
+);
+
+/** Within 1% of the size asked for, and noise: deflate cannot shrink it. */
+function assertLargeNoise(bytes: Uint8Array, about: number): void {
+  assertValidPng(bytes);
+  assert.ok(Math.abs(bytes.length - about) <= about / 100, `${bytes.length} bytes, not ~${about}`);
+  assert.ok(deflateSync(bytes).length > bytes.length * 0.99, "random pixels do not compress");
+}
+
+Deno.test(
+  "[fake:bytes:N]: the final image is a fresh random-pixel PNG of about N bytes",
+  withFake(async (fake) => {
+    const prompt = "a crowded market [fake:bytes:300000]";
+    const a = await gen({ prompt });
+    const b = await gen({ prompt });
+    assert.ok(a.ok && b.ok);
+    assertLargeNoise(a.bytes, 300_000);
+    assertLargeNoise(b.bytes, 300_000);
+    assert.notDeepEqual(a.bytes, b.bytes, "fresh pixels per answer");
+    assert.deepEqual(fake.calls.map((c) => c.outcome), ["image", "image"]);
+    // Other prompts keep their tiny deterministic gradients.
+    const small = await gen({ prompt: "a quiet street" });
+    assert.ok(small.ok);
+    assert.deepEqual(small.bytes, makePng(`${flash}|a quiet street`, 32, 32));
+  }),
+);
+
+Deno.test(
+  "imageBytes option: every final image is large, a prompt's marker wins, failures stay failures",
+  withFake(async (fake) => {
+    const plain = await gen({ prompt: "a harbour" });
+    assert.ok(plain.ok);
+    assertLargeNoise(plain.bytes, 120_000);
+    const marked = await gen({ prompt: "a harbour [fake:bytes:30000]" });
+    assert.ok(marked.ok);
+    assertLargeNoise(marked.bytes, 30_000);
+    const text = await gen({ prompt: "a harbour [fake:text]" });
+    assert.equal(text.ok, false);
+    assert.deepEqual(fake.calls.map((c) => c.outcome), ["image", "image", "text"]);
+  }, { imageBytes: 120_000 }),
 );
 
 Deno.test(

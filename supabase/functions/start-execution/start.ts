@@ -15,7 +15,13 @@ import {
   parseBody,
   startExecutionBody,
 } from "../../../shared/validation.ts";
-import { loadExecution, presentExecution } from "./view.ts";
+import {
+  executionColumns,
+  type ExecutionRow,
+  loadExecution,
+  presentExecution,
+  queuedCounts,
+} from "./view.ts";
 
 const headers = z.object({ "Idempotency-Key": idempotencyKey.optional() });
 
@@ -53,15 +59,19 @@ export async function startExecution(c: Context) {
       const [existing] = await findByKey(tx, key);
       if (existing) return { existing };
     }
-    const [created] = await tx<{ id: string }[]>`
-      insert into public.workflow_executions
+    // The answer comes back from the INSERT itself: RETURNING sees the row as the BEFORE
+    // trigger completed it (concurrency, price snapshot), and every prompt was just queued
+    // pending by the AFTER trigger, so re-reading the row and counting the ledger would only
+    // add two round trips to the request (bench: request-overhead).
+    const [created] = await tx<ExecutionRow[]>`
+      insert into public.workflow_executions as e
         (workflow_id, client_id, triggered_by_user_id, input_data, idempotency_key, request_hash)
       select w.id, w.client_id, (select auth.uid()), ${tx.json(input)}, ${key ?? null}, ${hash}
       from public.workflows w
       where w.id = ${body.workflow_id}
       on conflict (triggered_by_user_id, idempotency_key) where idempotency_key is not null
       do nothing
-      returning id`;
+      returning ${executionColumns(tx)}`;
     if (!created) {
       // Either the workflow is not visible to the caller, or a concurrent request with the
       // same key won the race (ON CONFLICT waited for it to commit).
@@ -75,7 +85,9 @@ export async function startExecution(c: Context) {
       const sealed = await encryptApiKey(body.api_key, created.id);
       await tx`select private.store_execution_api_key(${created.id}, ${sealed})`;
     }
-    return { created: await loadExecution(tx, created.id, false) };
+    return {
+      created: { execution: created, counts: queuedCounts(body.prompts.length), results: [] },
+    };
   });
 
   if ("existing" in outcome && outcome.existing) {

@@ -24,7 +24,7 @@ export interface ExecutionRow {
   unit_revenue: string;
 }
 
-interface Counts {
+export interface Counts {
   total: number;
   pending: number;
   processing: number;
@@ -63,6 +63,11 @@ export const executionColumns = (tx: Tx, alias = "e") => {
      ${e}.duration_seconds, ${e}.error_message, ${e}.created_at,
      ${e}.unit_cost::text, ${e}.unit_revenue::text`;
 };
+
+/** Progress of an execution that was just started: every prompt queued, nothing done. */
+export function queuedCounts(total: number): Counts {
+  return { total, pending: total, processing: 0, completed: 0, failed: 0, cancelled: 0 };
+}
 
 function money(value: number): number {
   return Math.round(value * 10000) / 10000;
