@@ -1,42 +1,11 @@
 // A fake Gemini whose images are as large as real 2K ones (~2.3 MB PNG, ~3 MB as base64).
-// tests/fakes/gemini.ts draws tiny PNGs (64 px at most) and has no size option, so the memory
-// benchmark puts this proxy on the port the functions host calls: every request goes to the
-// real fake (same protocol, markers, errors, latency), and in a successful answer the final,
-// non-thought image part is replaced by a large PNG of incompressible pixels.
+// The memory benchmark puts this proxy on the port the functions host calls: every request goes
+// to the real fake (same protocol, markers, errors, latency), and in a successful answer the
+// final, non-thought image part is replaced by one large PNG of incompressible pixels, encoded
+// once. (The fake itself can now do this per answer: imageBytes option / [fake:bytes:N].)
 import { Buffer } from "node:buffer";
-import { crc32, deflateSync } from "node:zlib";
 import { type GeminiFake, startGeminiFake } from "../tests/fakes/gemini.ts";
-
-function chunk(type: string, data: Uint8Array): Uint8Array {
-  const out = new Uint8Array(12 + data.length);
-  const view = new DataView(out.buffer);
-  view.setUint32(0, data.length);
-  out.set(new TextEncoder().encode(type), 4);
-  out.set(data, 8);
-  view.setUint32(8 + data.length, crc32(out.subarray(4, 8 + data.length)) >>> 0);
-  return out;
-}
-
-/** A valid RGB PNG of random pixels (so deflate cannot shrink it): ~3·side² bytes. */
-export function largePng(side: number): Uint8Array {
-  const header = new Uint8Array(13);
-  const hv = new DataView(header.buffer);
-  hv.setUint32(0, side);
-  hv.setUint32(4, side);
-  header.set([8, 2, 0, 0, 0], 8);
-  const raw = new Uint8Array(side * (1 + side * 3));
-  for (let i = 0; i < raw.length; i += 65536) {
-    crypto.getRandomValues(raw.subarray(i, Math.min(i + 65536, raw.length)));
-  }
-  for (let y = 0; y < side; y++) raw[y * (1 + side * 3)] = 0;
-  const parts = [
-    new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk("IHDR", header),
-    chunk("IDAT", new Uint8Array(deflateSync(raw, { level: 1 }))),
-    chunk("IEND", new Uint8Array(0)),
-  ];
-  return new Uint8Array(Buffer.concat(parts));
-}
+import { noisePng } from "../tests/fakes/gemini-png.ts";
 
 export interface LargeImageGemini {
   fake: GeminiFake;
@@ -56,7 +25,7 @@ export function startLargeImageGemini(
   side = 880,
 ): LargeImageGemini {
   const fake = startGeminiFake({ port: 0, latencyMs });
-  const data = Buffer.from(largePng(side)).toString("base64");
+  const data = Buffer.from(noisePng(side)).toString("base64");
   const server = Deno.serve({ port, hostname: "127.0.0.1", onListen: () => {} }, async (req) => {
     const url = new URL(req.url);
     const res = await fetch(`${fake.url}${url.pathname}${url.search}`, {

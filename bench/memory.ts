@@ -132,6 +132,10 @@ export const memory: Benchmark = {
           prompts: prompts(PROMPTS, "memory-link"),
         });
         await sql`delete from net.http_request_queue where id > ${lastQueued}`;
+        // The proxy answers 2K-sized images: say so in the execution, as a Pro one with
+        // image_size 2K would, so the link sizes its memory budget for what it gets.
+        await sql`update public.workflow_executions
+          set input_data = input_data || '{"image_size":"2K"}' where id = ${started.id}`;
         const measured = await isolatedLink(ctx, started.id);
         const done = await waitFinished(sql, [started.id], 10_000);
         return { ...measured, output: done.get(started.id)!.output_data };

@@ -15,11 +15,15 @@ import {
 } from "./ledger.ts";
 import { type ItemContext, processItem } from "./process-item.ts";
 import { reconcileStorage } from "./reconcile.ts";
-import { type LinkSettings, linkSettings } from "./settings.ts";
+import { type LinkSettings, linkSettings, linkSlots } from "./settings.ts";
 
 export interface LinkReport {
   executionId: string;
   claimed: number;
+  /** Items this link keeps in flight at most (the memory budget may make it < concurrency). */
+  slots: number;
+  /** Whether it asked for a helper link to share the execution's concurrency. */
+  helperKicked: boolean;
   stoppedBecause: string;
   handedOff: boolean;
   ms: number;
@@ -73,6 +77,8 @@ export async function runLink(
   const report: LinkReport = {
     executionId,
     claimed: 0,
+    slots: 0,
+    helperKicked: false,
     stoppedBecause: "",
     handedOff: false,
     ms: 0,
@@ -91,6 +97,14 @@ export async function runLink(
     setupProblem = (err as Error).message;
   }
 
+  // Trade-off: a 2K image costs a link ~17 MB while in flight, so a link holding the whole
+  // execution's concurrency (10 by default) would pass Supabase's 256 MB per worker. A link
+  // keeps at most what its memory budget allows and, when that is below the execution's
+  // concurrency, asks once for a helper link (another worker, its own 256 MB): the claim SQL
+  // counts slots per execution, so the links share them. The price is one more invocation per
+  // helper and its start-up latency (a pg_net hop, ~100 ms) before it fills its slots.
+  const slots = linkSlots(settings, job.concurrency, job.image_size);
+  report.slots = slots;
   const inFlight = new Map<string, Promise<void>>();
   const wakeup = new Wakeup();
   let leaseMs = 180_000;
@@ -121,7 +135,7 @@ export async function runLink(
       report.stoppedBecause = "budget";
       break;
     }
-    const free = job.concurrency - inFlight.size;
+    const free = slots - inFlight.size;
     let waitMs = Infinity;
     if (free > 0) {
       const claim = await claimItems(executionId, free);
@@ -135,6 +149,18 @@ export async function runLink(
       const ctx: ItemContext = { job, apiKey, settings, leaseMs };
       for (const item of claim.items) start(item, ctx);
       report.claimed += claim.items.length;
+      if (
+        slots < job.concurrency && !report.helperKicked && claim.items.length > 0 &&
+        inFlight.size >= slots && (claim.pending ?? 0) > 0 && !claim.capped_by &&
+        (claim.in_flight ?? 0) < job.concurrency
+      ) {
+        // Full, and the execution has slots and work left for another link (which does the
+        // same once it is full: links fan out until the execution's concurrency is used).
+        report.helperKicked = true;
+        await chainNextLink(executionId).catch((err) =>
+          log("warn", "could not enqueue a helper link", { error: String(err) })
+        );
+      }
       if (claim.items.length < free) {
         if (claim.pending === 0 || claim.capped_by === "execution") {
           // Nothing queued, or other links hold the execution's slots and refill them.
@@ -143,7 +169,9 @@ export async function runLink(
             break;
           }
         } else if (claim.capped_by) {
-          waitMs = 500; // client or global cap: poll for a free slot
+          // Client cap or fair share of the global one: poll for a freed slot. A claim is one
+          // short transaction, so polling at 100 ms costs little and wastes less of a slot.
+          waitMs = 100;
         } else {
           waitMs = Math.max(claim.next_due_in_ms ?? 1000, 10); // retries not yet due
         }
@@ -154,7 +182,7 @@ export async function runLink(
 
   if (report.stoppedBecause === "budget") {
     // Hand over once a slot is free, so the next link can start claiming at once.
-    if (inFlight.size >= job.concurrency) await wakeup.wait(Infinity);
+    if (inFlight.size >= slots) await wakeup.wait(Infinity);
     try {
       report.handedOff = (await chainNextLink(executionId)) !== null;
     } catch (err) {

@@ -19,6 +19,28 @@ export interface LinkSettings {
   uploadTimeoutMs: number;
   /** Stop claiming this long before the budget ends, so claimed items can still finish. */
   claimStopMs: number;
+  /** Memory the items in flight of one link may hold (MB; see itemMemoryMb). */
+  maxInFlightMb: number;
+}
+
+// Resident memory one item in flight costs a link, by output size: the answer streamed in,
+// the decoded image, the upload's copies and the garbage they leave until the next GC. 2K is
+// measured (bench/memory.ts: ~17 MB per image above the idle worker); 1K and 4K scale it by
+// the image's pixel count. Models without imageSize (Gemini 2.5) answer about 1K images.
+const itemMemoryMbBySize: Record<string, number> = { "1K": 5, "2K": 17, "4K": 60 };
+
+export function itemMemoryMb(imageSize: string | null): number {
+  return itemMemoryMbBySize[imageSize ?? "1K"] ?? itemMemoryMbBySize["4K"];
+}
+
+/**
+ * How many items one link keeps in flight: the execution's concurrency, unless the memory
+ * budget allows fewer (never less than one). A link below the execution's concurrency asks
+ * for a helper link to share the execution (see link.ts).
+ */
+export function linkSlots(settings: LinkSettings, concurrency: number, imageSize: string | null) {
+  const byMemory = Math.max(1, Math.floor(settings.maxInFlightMb / itemMemoryMb(imageSize)));
+  return Math.max(1, Math.min(concurrency, byMemory));
 }
 
 export function linkSettings(): LinkSettings {
@@ -31,5 +53,8 @@ export function linkSettings(): LinkSettings {
     generateTimeoutMs + uploadTimeoutMs,
     Math.floor(budgetMs * 0.75),
   );
-  return { budgetMs, generateTimeoutMs, uploadTimeoutMs, claimStopMs };
+  // A worker has 256 MB on Supabase and idles at ~70 MB (Deno, the SDKs, postgres.js): 60 MB
+  // of images in flight keeps a link near half of the limit (3 images at 2K, 12 at 1K).
+  const maxInFlightMb = intEnv("BATCH_LINK_MAX_IN_FLIGHT_MB", 60, 1);
+  return { budgetMs, generateTimeoutMs, uploadTimeoutMs, claimStopMs, maxInFlightMb };
 }

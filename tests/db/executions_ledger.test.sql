@@ -4,7 +4,7 @@
 -- workflow; everything rolls back.
 begin;
 set local search_path = public, extensions;
-select plan(55);
+select plan(59);
 
 -- fixtures: a second Acme workflow with concurrency 2 and a key requirement, a Globex one
 insert into public.workflows (id, name, status, config, client_id, template_id) values
@@ -119,6 +119,40 @@ insert into claims (c) select private.claim_batch_items(id, 10) from ids where n
 select is((select c ->> 'capped_by' from claims where n = 4), 'client', 'claim: reports the client cap');
 select tests.clear_authentication();
 update private.batch_settings set client_concurrency = 20;
+
+-- fair share of the global cap: ceil(global / clients with unfinished executions) per client
+insert into public.workflows (id, name, status, config, client_id, template_id) values
+  ('e1000000-0000-4000-8000-000000000002', 'Globex Flash', 'active', '{"max_prompts":5}',
+   'c0000000-0000-4000-8000-000000000002', 'd0000000-0000-4000-8000-000000000001');
+with e as (
+  insert into public.workflow_executions (workflow_id, client_id, triggered_by_user_id, input_data)
+  select 'e1000000-0000-4000-8000-000000000002', 'c0000000-0000-4000-8000-000000000002', u.id,
+         '{"prompts":["g0","g1","g2"]}'
+  from public.users u where u.email = 'owner@globex.test'
+  returning id)
+insert into ids select 'globex', id from e;
+-- Acme (3+ in flight here) is at its share; the global cap itself is not reached.
+create temporary table share on commit drop as
+select (select count(distinct client_id) from workflow_executions where completed_at is null and status in ('pending', 'processing')) as clients,
+       (select count(*) from workflow_batch_results where client_id = 'c0000000-0000-4000-8000-000000000001' and status = 'processing' and leased_until > now()) as acme_busy,
+       (select count(*) from workflow_batch_results where status = 'processing' and leased_until > now()) as all_busy;
+grant select on share to service_role;
+create temporary table fair_claims (name text primary key, c jsonb) on commit drop;
+grant all on fair_claims to service_role;
+update private.batch_settings set client_concurrency = 100,
+  global_concurrency = (select clients * acme_busy from share);
+select tests.authenticate_as_service_role();
+select ok((select all_busy < clients * acme_busy from share), 'fair share: setup, the global cap has free slots');
+insert into fair_claims select name, private.claim_batch_items(id, 10) from ids where name = 'flash';
+select is((select jsonb_array_length(c -> 'items') || '/' || (c ->> 'capped_by') from fair_claims where name = 'flash'), '0/global',
+  'fair share: a client at its share of the global cap gets nothing, reported as the global cap');
+select is((select count(*)::int from workflow_batch_results r join ids on ids.id = r.execution_id and ids.name = 'flash' where r.status = 'processing'),
+  1, 'fair share: the refused claim leased no row');
+insert into fair_claims select name, private.claim_batch_items(id, 10) from ids where name = 'globex';
+select is((select jsonb_array_length(c -> 'items') from fair_claims where name = 'globex'), 3,
+  'fair share: another client below its share still claims');
+select tests.clear_authentication();
+update private.batch_settings set client_concurrency = 20, global_concurrency = 100;
 
 -- lease-guarded outcomes -----------------------------------------------------------------------
 select tests.authenticate_as_service_role();
