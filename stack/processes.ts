@@ -74,7 +74,9 @@ export async function stopService(paths: StackPaths, name: Service): Promise<voi
     while (alive(pid) && Date.now() < deadline) await delay(50);
     if (alive(pid)) signalGroup(pid!, "SIGKILL");
   }
-  if (existsSync(pidFile(paths, name))) await Deno.remove(pidFile(paths, name));
+  await Deno.remove(pidFile(paths, name)).catch((error) => {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  });
 }
 
 export function signalGroup(pid: number, signal: Deno.Signal): void {

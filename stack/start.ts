@@ -14,7 +14,11 @@ await runDemo(state);
 await printUsage(state);
 console.log("\nserving — press Ctrl-C to stop the stack");
 
+// Ctrl-C reaches this process twice (from the terminal and forwarded by `deno task`): stop once.
+let stopping = false;
 const stop = async () => {
+  if (stopping) return;
+  stopping = true;
   console.log("\nstopping the stack …");
   await down("dev");
   await fake?.close();
