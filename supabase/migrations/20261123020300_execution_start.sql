@@ -4,6 +4,7 @@
 -- and the first process-batch link is enqueued through pg_net, which sends only if the
 -- transaction commits. Any other insert path (PostgREST, SQL editor) gets the same treatment.
 
+-- One Vault read for both secrets (each read decrypts).
 create or replace function private.kick_execution(p_execution_id uuid)
 returns bigint
 language plpgsql
@@ -15,8 +16,11 @@ declare
   v_key text;
   v_request_id bigint;
 begin
-  select ds.decrypted_secret into v_url from vault.decrypted_secrets ds where ds.name = 'project_url';
-  select ds.decrypted_secret into v_key from vault.decrypted_secrets ds where ds.name = 'secret_key';
+  select max(ds.decrypted_secret) filter (where ds.name = 'project_url'),
+         max(ds.decrypted_secret) filter (where ds.name = 'secret_key')
+  into v_url, v_key
+  from vault.decrypted_secrets ds
+  where ds.name in ('project_url', 'secret_key');
   if v_url is null or v_key is null then
     -- Not fatal: the sweep kicks again once the secrets exist.
     raise warning 'process-batch not kicked for %: vault secrets project_url / secret_key are missing', p_execution_id;
@@ -145,6 +149,8 @@ $$;
 comment on function private.execution_input_problem(jsonb, jsonb) is 'Domain rules of a start request against the workflow config ({field, code, message} of the first problem, or null).';
 revoke all on function private.execution_input_problem(jsonb, jsonb) from public, anon;
 
+-- The ledger rows name their client themselves: new.client_id is the execution's client (the
+-- insert policy tied it to the workflow's), so the per-row copy trigger need not look it up.
 create or replace function private.executions_after_insert()
 returns trigger
 language plpgsql
@@ -164,15 +170,16 @@ begin
           'field', v_problem ->> 'field', 'message', v_problem ->> 'message'))::text;
   end if;
 
-  insert into public.workflow_batch_results (execution_id, batch_index, prompt_text, status, next_attempt_at)
-  select new.id, (p.ord - 1)::integer, p.prompt, 'pending', now()
+  insert into public.workflow_batch_results
+    (execution_id, client_id, batch_index, prompt_text, status, next_attempt_at)
+  select new.id, new.client_id, (p.ord - 1)::integer, p.prompt, 'pending', now()
   from jsonb_array_elements_text(new.input_data -> 'prompts') with ordinality as p(prompt, ord);
 
   perform private.kick_execution(new.id);
   return null;
 end
 $$;
-comment on function private.executions_after_insert() is 'AFTER INSERT of a pending execution: checks the workflow''s domain rules (MS422), writes one pending ledger row per prompt and enqueues the first process-batch link.';
+comment on function private.executions_after_insert() is 'AFTER INSERT of a pending execution: checks the workflow''s domain rules (MS422), writes one pending ledger row per prompt (with the execution''s client) and enqueues the first process-batch link.';
 revoke all on function private.executions_after_insert() from public;
 
 create trigger executions_after_insert after insert on public.workflow_executions

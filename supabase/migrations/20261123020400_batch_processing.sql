@@ -106,6 +106,17 @@ comment on function private.execution_job(uuid) is 'Everything a link needs to g
 revoke all on function private.execution_job(uuid) from public, anon, authenticated;
 grant execute on function private.execution_job(uuid) to service_role;
 
+-- Fair share of the global concurrency cap: handing global slots out first come, first served
+-- let one of 4 clients under a global cap of 40 finish in ~8 s while the others took ~16 s
+-- (bench/chain-efficiency.ts). Each client gets at most ceil(global / clients with unfinished
+-- executions) slots; its busy count reads workflow_batch_results.client_id
+-- (20261123020150) through a small partial index of in-flight rows per client.
+
+create index workflow_batch_results_client_in_flight
+  on public.workflow_batch_results (client_id)
+  where status = 'processing';
+comment on index public.workflow_batch_results_client_in_flight is 'In-flight items per client (the per-client cap and fair share of the claim).';
+
 create or replace function private.claim_batch_items(p_execution_id uuid, p_limit integer)
 returns jsonb
 language plpgsql
@@ -118,6 +129,8 @@ declare
   v_exec_busy integer;
   v_client_busy integer;
   v_global_busy integer;
+  v_active_clients integer;
+  v_client_cap integer;
   v_free integer;
   v_capped text;
   v_items jsonb := '[]'::jsonb;
@@ -160,20 +173,32 @@ begin
 
   perform pg_advisory_xact_lock(hashtextextended('masstock:batch:client:' || e.client_id::text, 0));
   select count(*) into v_client_busy
-  from public.workflow_executions x
-  join public.workflow_batch_results r on r.execution_id = x.id
-  where x.client_id = e.client_id and r.status = 'processing' and r.leased_until > now();
+  from public.workflow_batch_results r
+  where r.client_id = e.client_id and r.status = 'processing' and r.leased_until > now();
 
   perform pg_advisory_xact_lock(hashtextextended('masstock:batch:global', 0));
   select count(*) into v_global_busy
   from public.workflow_batch_results r
   where r.status = 'processing' and r.leased_until > now();
 
+  -- Fair share: first come, first served let the first client's link (which refills a slot
+  -- the moment an item ends) keep the global slots while capped links polled for them, so
+  -- one client finished in half the time of the others. Each client with unfinished work
+  -- gets at most ceil(global / active clients) of the global cap (this one included), so
+  -- slots freed by a client at its share go to the others.
+  select count(distinct x.client_id) into v_active_clients
+  from public.workflow_executions x
+  where x.completed_at is null and x.status in ('pending', 'processing');
+  v_client_cap := least(s.client_concurrency,
+    ceil(s.global_concurrency::numeric / greatest(v_active_clients, 1))::integer);
+
   v_free := least(greatest(p_limit, 0), e.concurrency - v_exec_busy,
-    s.client_concurrency - v_client_busy, s.global_concurrency - v_global_busy);
+    v_client_cap - v_client_busy, s.global_concurrency - v_global_busy);
   v_capped := case
     when e.concurrency - v_exec_busy <= 0 then 'execution'
     when s.client_concurrency - v_client_busy <= 0 then 'client'
+    -- At its share of the global cap: reported as global so the link keeps polling.
+    when v_client_cap - v_client_busy <= 0 then 'global'
     when s.global_concurrency - v_global_busy <= 0 then 'global'
   end;
 
@@ -243,7 +268,7 @@ begin
   );
 end
 $$;
-comment on function private.claim_batch_items(uuid, integer) is 'Leases up to p_limit due pending items of an execution in batch order, within the per-execution, per-client and global concurrency caps; requeues expired leases first. Returns {state, items[], capped_by, pending, in_flight, next_due_in_ms, ...}.';
+comment on function private.claim_batch_items(uuid, integer) is 'Leases up to p_limit due pending items of an execution in batch order, within the per-execution and per-client caps and the client''s fair share of the global cap (ceil(global / clients with unfinished executions)); requeues expired leases first. Returns {state, items[], capped_by, pending, in_flight, next_due_in_ms, ...}.';
 revoke all on function private.claim_batch_items(uuid, integer) from public, anon, authenticated;
 grant execute on function private.claim_batch_items(uuid, integer) to service_role;
 

@@ -1,4 +1,4 @@
--- workflow_batch_results.client_id (migration 20261123030200): the read policy trusts it, so
+-- workflow_batch_results.client_id (migration 20261123020150): the read policy trusts it, so
 -- it must always be the execution's client, whatever a writer sends, and follow the execution
 -- if an admin moves it to another client.
 begin;

@@ -1,4 +1,4 @@
--- The trimmed start path (migration 20261123030400): the start trigger writes the ledger's
+-- The trimmed start path (migrations 20261123020150 and 020300): the start trigger writes the ledger's
 -- client_id itself and the per-row copy is skipped for it, but every insert a caller sends
 -- (admin, service_role) still has client_id forced to the execution's client; the kick reads
 -- both Vault secrets at once and still refuses to send without them. Everything rolls back.

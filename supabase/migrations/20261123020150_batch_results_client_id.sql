@@ -42,13 +42,27 @@ begin
   return new;
 end
 $$;
-comment on function private.batch_result_client_id() is 'BEFORE INSERT / UPDATE OF execution_id, client_id on workflow_batch_results: copies client_id from the execution, whatever the writer sent.';
 revoke all on function private.batch_result_client_id() from public;
 
+-- The copy runs for inserts issued at trigger depth 0, i.e. by a statement a caller
+-- sent: an admin through RLS, service_role, the SQL editor, a function they call. Those still
+-- get client_id overwritten from the execution whatever they wrote. An insert at depth > 0
+-- comes from a trigger function, which only the schema owner can create; the one trigger that
+-- writes ledger rows (executions_after_insert) sets the execution's own client_id. A nested
+-- insert that leaves client_id null still gets the copy rather than a not-null error. Updates
+-- keep the unconditional check (they are few, and admins move rows one by one).
 create trigger batch_result_client_id
-  before insert or update of execution_id, client_id on public.workflow_batch_results
+  before insert on public.workflow_batch_results
+  for each row when (pg_trigger_depth() = 0 or new.client_id is null)
+  execute function private.batch_result_client_id();
+comment on trigger batch_result_client_id on public.workflow_batch_results is 'client_id of a row inserted by a caller''s statement is the execution''s client, whatever was sent (the read policy relies on it); the start trigger sets it itself.';
+
+create trigger batch_result_client_id_update
+  before update of execution_id, client_id on public.workflow_batch_results
   for each row execute function private.batch_result_client_id();
-comment on trigger batch_result_client_id on public.workflow_batch_results is 'client_id always equals the execution''s client (the read policy relies on it).';
+comment on trigger batch_result_client_id_update on public.workflow_batch_results is 'An update cannot move a result away from its execution''s client.';
+
+comment on function private.batch_result_client_id() is 'BEFORE INSERT (caller statements) / UPDATE OF execution_id, client_id on workflow_batch_results: copies client_id from the execution, whatever the writer sent.';
 
 create or replace function private.sync_batch_results_client_id()
 returns trigger
