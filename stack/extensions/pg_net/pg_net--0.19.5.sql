@@ -193,6 +193,9 @@ $$;
 comment on function net._params_array(jsonb) is
   'pg_net (local stand-in): turns a params object into encoded key=value pairs.';
 
+-- The request functions encode the url into a variable before the INSERT, as upstream does
+-- (there the encoder is C): inlined into the INSERT's VALUES, the SQL encoder cost ~0.13 ms
+-- per call instead of ~7 µs, which every start-execution paid through its kick.
 create function net.http_get(
   url text,
   params jsonb default '{}'::jsonb,
@@ -204,11 +207,12 @@ create function net.http_get(
 as $$
 declare
   request_id bigint;
+  full_url text := net._encode_url_with_params_array(url, net._params_array(params));
 begin
   insert into net.http_request_queue (method, url, headers, timeout_milliseconds)
   values (
     'GET',
-    net._encode_url_with_params_array(url, net._params_array(params)),
+    full_url,
     headers,
     timeout_milliseconds
   )
@@ -232,6 +236,7 @@ as $$
 declare
   request_id bigint;
   content_type text;
+  full_url text := net._encode_url_with_params_array(url, net._params_array(params));
 begin
   select header_value into content_type
   from jsonb_each_text(coalesce(headers, '{}'::jsonb)) as h(header_name, header_value)
@@ -248,7 +253,7 @@ begin
   insert into net.http_request_queue (method, url, headers, body, timeout_milliseconds)
   values (
     'POST',
-    net._encode_url_with_params_array(url, net._params_array(params)),
+    full_url,
     headers,
     convert_to(body::text, 'UTF8'),
     timeout_milliseconds
@@ -272,11 +277,12 @@ create function net.http_delete(
 as $$
 declare
   request_id bigint;
+  full_url text := net._encode_url_with_params_array(url, net._params_array(params));
 begin
   insert into net.http_request_queue (method, url, headers, body, timeout_milliseconds)
   values (
     'DELETE',
-    net._encode_url_with_params_array(url, net._params_array(params)),
+    full_url,
     headers,
     convert_to(body::text, 'UTF8'),
     timeout_milliseconds
