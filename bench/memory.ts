@@ -1,9 +1,18 @@
-// Benchmark 6, memory: resident memory of the functions host while one process-batch link
-// keeps 10 items in flight whose images are 2K-sized (~3 MB base64 each; see
-// large-image-gemini.ts). VmHWM cannot be reset, so VmRSS is sampled every 20 ms during the
-// run; the figure is the peak above the idle process (sampled just before) ÷ Supabase's
-// 256 MB per worker. The local host also serves the Storage API in the same process, so the
-// uploads' server side is counted too: on Supabase it lives elsewhere (an upper bound).
+// Benchmark 6, memory: one process-batch link of an execution at concurrency 10 whose images
+// are 2K-sized (~3 MB base64 each; see large-image-gemini.ts), run alone in its own process
+// (bench/link-process.ts). The link sizes its slots with BATCH_LINK_MAX_IN_FLIGHT_MB and kicks
+// helper links (other workers on Supabase) for the rest of the concurrency; the report says how
+// many images it kept in flight.
+//
+// Two figures, both ÷ Supabase's 256 MB per worker:
+// - what the platform counts: Supabase's Edge Runtime (supabase/edge-runtime, MemCheck in
+//   crates/base/src/deno_runtime.rs) adds V8's used heap and external memory (ArrayBuffers) and
+//   stops the worker at the limit. Sampled every 20 ms inside the link process. Target <= 0.5.
+// - peak resident memory (VmRSS sampled every 20 ms from /proc): an upper bound that also holds
+//   the Deno process itself (runtime, compiled code, allocator slack, ~70 MB idle here), which
+//   the platform does not count against the worker.
+// As context, the whole local functions host (all functions + the Storage API in one process)
+// through the real chain.
 import { join } from "node:path";
 import { readPid } from "../stack/processes.ts";
 import { repoRoot, stackPaths } from "../stack/paths.ts";
@@ -64,6 +73,14 @@ class Sampler {
   }
 }
 
+type Usage = Record<"rss" | "heapTotal" | "heapUsed" | "external" | "counted", number>;
+interface LinkReport {
+  slots: number;
+  idle: Usage;
+  peaks: Usage;
+  [key: string]: unknown;
+}
+
 /** Runs one link for `executionId` in its own process, sampling its RSS. */
 async function isolatedLink(ctx: BenchContext, executionId: string) {
   const paths = stackPaths(ctx.state.instance);
@@ -105,14 +122,15 @@ async function isolatedLink(ctx: BenchContext, executionId: string) {
   const status = await child.status;
   const samples = sampler.stop();
   if (!status.success) throw new Error(`the link process failed (${status.code})`);
-  const report = JSON.parse(out.trim().split("\n").at(-1)!) as Record<string, number>;
+  const report = JSON.parse(out.trim().split("\n").at(-1)!) as LinkReport;
   return { idle, peak: Math.max(...samples), samples: samples.length, report };
 }
 
 export const memory: Benchmark = {
   name: "memory",
-  description: `functions host RSS while a link has ${CONCURRENCY} ~3 MB-base64 images in ` +
-    `flight (sampled every ${SAMPLE_MS} ms) vs the ${LIMIT_MB} MB worker limit`,
+  description: `one process-batch link of a concurrency-${CONCURRENCY} execution of 2K images ` +
+    `(~3 MB base64 each): memory as Edge Runtime counts it and RSS, sampled every ` +
+    `${SAMPLE_MS} ms, vs the ${LIMIT_MB} MB worker limit`,
   async run(ctx: BenchContext): Promise<BenchResult[]> {
     const { sql } = ctx;
     const [member] = await benchMembers(ctx, "memory", 1, {
@@ -155,34 +173,50 @@ export const memory: Benchmark = {
       const hwm = memoryOf(pid).hwm;
       const output = done.get(started.id)!.output_data;
       const mb = (bytes: number) => Math.round(bytes / MB);
+      const counted = link.report.peaks.counted;
+      const inFlight = `${link.report.slots} of ${CONCURRENCY} 2K images in flight`;
+      const stored = [{
+        name: "every image stored",
+        pass: link.output.successful === PROMPTS,
+        detail: JSON.stringify(link.output),
+      }];
+      const linkDetails = {
+        prompts: PROMPTS,
+        concurrency: CONCURRENCY,
+        latency_ms: L,
+        samples: link.samples,
+        sample_ms: SAMPLE_MS,
+        image_base64_bytes: gemini.base64Bytes,
+        link_report: link.report,
+        link_v8_flags: linkV8Flags ?? null,
+        note: "bench/link-process.ts: runLink alone in a deno process with the functions' env",
+      };
       return [
         {
           benchmark: "memory",
-          figure: `link process peak RSS / ${LIMIT_MB} MB (${CONCURRENCY} × 2K images in flight)`,
-          ratio: link.peak / (LIMIT_MB * MB),
+          figure: `link: V8 used heap + external peak / ${LIMIT_MB} MB, as Edge Runtime counts ` +
+            `(${inFlight})`,
+          ratio: counted / (LIMIT_MB * MB),
           target: { op: "<=", value: 0.5 },
+          numbers: {
+            counted_peak_mb: mb(counted),
+            counted_idle_mb: mb(link.report.idle.counted),
+            external_peak_mb: mb(link.report.peaks.external),
+            heap_used_peak_mb: mb(link.report.peaks.heapUsed),
+            image_base64_mb: Math.round((gemini.base64Bytes / MB) * 10) / 10,
+          },
+          checks: stored,
+          details: linkDetails,
+        },
+        {
+          benchmark: "memory",
+          figure: `link process peak RSS / ${LIMIT_MB} MB (same run; includes Deno itself)`,
+          ratio: link.peak / (LIMIT_MB * MB),
+          target: null,
           numbers: {
             idle_rss_mb: mb(link.idle),
             peak_rss_mb: mb(link.peak),
             peak_above_idle_mb: mb(link.peak - link.idle),
-            v8_heap_plus_external_peak_mb: mb(link.report.peak_heap_plus_external),
-            image_base64_mb: Math.round((gemini.base64Bytes / MB) * 10) / 10,
-          },
-          checks: [{
-            name: "every image stored",
-            pass: link.output.successful === PROMPTS,
-            detail: JSON.stringify(link.output),
-          }],
-          details: {
-            prompts: PROMPTS,
-            concurrency: CONCURRENCY,
-            latency_ms: L,
-            samples: link.samples,
-            sample_ms: SAMPLE_MS,
-            image_base64_bytes: gemini.base64Bytes,
-            link_report: link.report,
-            link_v8_flags: linkV8Flags ?? null,
-            note: "bench/link-process.ts: runLink alone in a deno process with the functions' env",
           },
         },
         {

@@ -1,7 +1,9 @@
 // Benchmark 5, request overhead: start-execution with 100 prompts through the functions host
 // (gateway JWT check, @supabase/server auth, zod, one transaction as the user through RLS and
 // the start triggers, the answer), ÷ the same rows written in one raw SQL transaction as
-// postgres (execution row + 100 ledger rows, triggers and RLS bypassed). Calls alternate with
+// postgres (execution row + 100 ledger rows, triggers, foreign-key checks and RLS bypassed).
+// One member sends every call with the same token, as a client does for the token's hour: the
+// function verifies it once and then answers from shared/verified-tokens.ts. Calls alternate with
 // the baseline so both see the same machine load. As context, the product's own insert done
 // as postgres (triggers firing: checks, ledger, pg_net enqueue) without HTTP.
 //
