@@ -4,19 +4,9 @@
 import { createClient, type SupabaseClient } from "@supabase/supabase-js";
 import postgres from "postgres";
 import { loadOrCreateKeys, mintAccessToken, type StackKeys } from "../../stack/keys.ts";
+import type { StackState } from "../../stack/stack.ts";
 
-export interface StackState {
-  instance: string;
-  dbPort: number;
-  apiPort: number;
-  dbUrl: string;
-  apiUrl: string;
-  anonKey: string;
-  serviceRoleKey: string;
-  publishableKey: string;
-  secretKey: string;
-  jwks: { keys: JsonWebKey[] };
-}
+export type { StackState };
 
 function stackDir(): string {
   const dir = Deno.env.get("STACK_DIR");
