@@ -131,6 +131,30 @@ grant execute on function supautils_local.ident(text) to public;
 -- ddl_command_start of CREATE EXTENSION: the parse tree is not visible to SQL, so the
 -- statement is read from the query text. Each firing handles the first CREATE EXTENSION in
 -- that text whose extension is not installed yet, which is the statement being run.
+-- The schema an extension lands in when the statement names none: the first existing schema
+-- of the caller's search path (its session default; a function cannot see a `set` made by the
+-- caller, since its own search_path is pinned).
+create function supautils_local.default_creation_schema()
+returns text
+language sql
+stable
+set search_path = ''
+as $$
+  select n.nspname::text
+  from pg_catalog.unnest(pg_catalog.string_to_array(
+    (select s.reset_val from pg_catalog.pg_settings as s where s.name = 'search_path'), ','
+  )) with ordinality as p(entry, position)
+  join pg_catalog.pg_namespace as n
+    on n.nspname = case
+      when pg_catalog.btrim(p.entry, ' "') = '$user' then current_user::text
+      else pg_catalog.btrim(p.entry, ' "')
+    end
+  order by p.position
+  limit 1
+$$;
+comment on function supautils_local.default_creation_schema() is 'First existing schema of the caller''s default search_path, where Postgres would create an extension.';
+grant execute on function supautils_local.default_creation_schema() to public;
+
 create function supautils_local.on_create_extension()
 returns event_trigger
 language plpgsql
@@ -154,7 +178,7 @@ begin
     select m
     from pg_catalog.regexp_matches(
       query,
-      'create\s+extension\s+(if\s+not\s+exists\s+)?("(?:[^"]|"")+"|[a-z_][a-z0-9_$]*)([^;]*)',
+      'create\s+extension\s+(if\s+not\s+exists\s+)?("(?:[^"]|"")+"|[a-z_][a-z0-9_]*)([^;]*)',
       'gi'
     ) as m
   loop
@@ -167,7 +191,7 @@ begin
     -- Supabase's before-create script: only administrators pick versions.
     if options ~* '\mversion\M' then
       raise exception 'Only administrators can specify VERSION when creating extensions. Please use: CREATE EXTENSION % WITH SCHEMA %;',
-        extension_name, coalesce(supautils_local.ident(substring(options from '(?i)schema\s+("(?:[^"]|"")+"|[a-z_][a-z0-9_$]*)')), 'extensions');
+        extension_name, coalesce(supautils_local.ident(substring(options from '(?i)schema\s+("(?:[^"]|"")+"|[a-z_][a-z0-9_]*)')), 'extensions');
     end if;
     if found[1] is null then
       raise exception 'local stack: write "create extension if not exists %" (privileged extensions are created as supabase_admin just before the statement runs)', extension_name
@@ -175,7 +199,15 @@ begin
     end if;
     perform supautils_local.create_privileged_extension(
       extension_name,
-      supautils_local.ident(substring(options from '(?i)schema\s+("(?:[^"]|"")+"|[a-z_][a-z0-9_$]*)')),
+      coalesce(
+        supautils_local.ident(substring(options from '(?i)schema\s+("(?:[^"]|"")+"|[a-z_][a-z0-9_]*)')),
+        (select v.schema::text
+         from pg_catalog.pg_available_extensions as a
+         join pg_catalog.pg_available_extension_versions as v
+           on v.name = a.name and v.version = a.default_version
+         where a.name = extension_name),
+        supautils_local.default_creation_schema()
+      ),
       options ~* '\mcascade\M'
     );
     return;
@@ -303,8 +335,9 @@ begin
     return;
   end if;
   for obj in select * from pg_catalog.pg_event_trigger_dropped_objects() loop
-    -- Policies and triggers carry no schema; policy_grants / drop_trigger_grants cover every
-    -- Auth and Storage table, so dropping them is allowed.
+    -- policy_grants / drop_trigger_grants cover every Auth and Storage table: dropping their
+    -- policies and triggers is allowed.
+    continue when obj.object_type in ('policy', 'trigger');
     if obj.schema_name in ('auth', 'storage') then
       perform supautils_local.refuse(obj.object_type, obj.object_identity);
     end if;
