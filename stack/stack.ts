@@ -155,10 +155,12 @@ export async function up(instance: Instance, options: UpOptions = {}): Promise<S
     }
   }
   log(`[stack:${instance}] supabase db push --include-seed (as postgres)`);
+  const pushStarted = performance.now();
   const push = await pushMigrations(state.dbUrl);
   for (const line of push.output.split("\n")) {
     if (/^(Applying|Seeding)/.test(line.trim())) log(`[stack:${instance}] ${line.trim()}`);
   }
+  log(`[stack:${instance}] db push: ${((performance.now() - pushStarted) / 1000).toFixed(1)} s`);
   const sql = postgres(state.dbUrl, { max: 1, onnotice: () => {} });
   try {
     await writeVaultSecrets(sql, { project_url: state.apiUrl, secret_key: state.secretKey });
