@@ -207,7 +207,7 @@ export async function pausedChain<T>(ctx: BenchContext, fn: () => Promise<T>): P
     await setBatchSettings(ctx.sql, before);
     await startService(paths, "pgnet", {
       ...functionsEnv(paths, ctx.state),
-      DATABASE_URL: ctx.state.dbUrl,
+      DATABASE_URL: ctx.state.adminDbUrl,
     });
   }
 }

@@ -121,7 +121,7 @@ Deno.test({
       const state = stack() as unknown as StackState;
       await startService(paths(), "pgnet", {
         ...functionsEnv(paths(), state),
-        DATABASE_URL: state.dbUrl,
+        DATABASE_URL: state.adminDbUrl,
       });
     });
   },

@@ -1,9 +1,13 @@
-// Applies SQL to the local stack the way the Supabase CLI does: the platform bootstrap once on
-// a fresh cluster, then every migration not yet recorded in
-// supabase_migrations.schema_migrations (one transaction each), then the seed.
+// Applies SQL to the local stack the way a hosted project gets it: the platform bootstrap once
+// on a fresh cluster, as the superuser (what Supabase's image does before a project exists),
+// then the project's migrations and seed through the real Supabase CLI's `db push`,
+// connecting as `postgres`, which is not a superuser. The CLI keeps its own history in
+// supabase_migrations.schema_migrations (and seed_files), exactly as on a hosted project.
 import postgres from "postgres";
-import { basename, join } from "node:path";
+import { join } from "node:path";
 import { repoRoot } from "./paths.ts";
+import { dbPassword } from "./postgres.ts";
+import { ensureTool, supabaseCli } from "./tools.ts";
 
 type Sql = ReturnType<typeof postgres>;
 
@@ -24,43 +28,51 @@ async function runFile(sql: Sql, file: string): Promise<void> {
   }
 }
 
-export async function applyBootstrap(sql: Sql): Promise<void> {
+/** Runs stack/bootstrap/*.sql; `admin` must be a supabase_admin (superuser) connection. */
+export async function applyBootstrap(admin: Sql): Promise<void> {
   for (const file of await sqlFiles(join(repoRoot, "stack", "bootstrap"))) {
-    await runFile(sql, file);
+    await runFile(admin, file);
   }
+  await admin.unsafe(`alter role postgres password '${dbPassword.replaceAll("'", "''")}'`);
 }
 
-export async function applyMigrations(sql: Sql): Promise<string[]> {
-  const rows = await sql<{ version: string }[]>`
-    select version from supabase_migrations.schema_migrations`;
-  const done = new Set(rows.map((r) => r.version));
-  const applied: string[] = [];
-  for (const file of await sqlFiles(join(repoRoot, "supabase", "migrations"))) {
-    const name = basename(file, ".sql");
-    const [version, ...rest] = name.split("_");
-    if (done.has(version)) continue;
-    const text = await Deno.readTextFile(file);
-    try {
-      await sql.begin(async (tx) => {
-        await tx.unsafe(text);
-        await tx`
-          insert into supabase_migrations.schema_migrations (version, name, statements)
-          values (${version}, ${rest.join("_")}, ${[text]})`;
-      });
-    } catch (error) {
-      throw new Error(`migration ${basename(file)}: ${(error as Error).message}`);
-    }
-    applied.push(basename(file));
-  }
-  return applied;
+export interface PushResult {
+  /** What the CLI printed (migrations applied, seed files). */
+  output: string;
 }
 
-export async function applySeed(sql: Sql): Promise<void> {
-  await runFile(sql, join(repoRoot, "supabase", "seed.sql"));
+/**
+ * `supabase db push --include-seed` against the stack, as postgres. The CLI applies every
+ * migration not in its history, each in one transaction, then seeds once per seed file (it
+ * remembers each file's hash in supabase_migrations.seed_files).
+ */
+export async function pushMigrations(dbUrl: string): Promise<PushResult> {
+  const cli = await ensureTool(supabaseCli);
+  const out = await new Deno.Command(cli, {
+    args: [
+      "db",
+      "push",
+      "--db-url",
+      `${dbUrl}?sslmode=disable`,
+      "--include-seed",
+      "--yes",
+      "--workdir",
+      repoRoot,
+    ],
+    cwd: repoRoot,
+    env: { SUPABASE_TELEMETRY_DISABLED: "1", DO_NOT_TRACK: "1" },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const output = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
+  if (!out.success) throw new Error(`supabase db push failed:\n${output.slice(-6000)}`);
+  return { output };
 }
 
 // The pg_net chain reads the functions' base URL and the service key from Vault, as on a
-// hosted project, so the SQL that calls net.http_post is identical in both places.
+// hosted project, so the SQL that calls net.http_post is identical in both places. Written as
+// postgres, with the Vault rights hosted gives it.
 export async function writeVaultSecrets(sql: Sql, secrets: Record<string, string>): Promise<void> {
   for (const [name, value] of Object.entries(secrets)) {
     await sql`

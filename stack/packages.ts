@@ -15,6 +15,11 @@ const requirements: Requirement[] = [
   { pkg: "postgresql-15", present: () => existsSync(`${pgBin}/postgres`) },
   { pkg: "postgresql-15-cron", present: () => existsSync(`${extensionDir}/pg_cron.control`) },
   { pkg: "postgresql-15-pgtap", present: () => existsSync(`${extensionDir}/pgtap.control`) },
+  // `supabase db lint` checks every plpgsql function with it.
+  {
+    pkg: "postgresql-15-plpgsql-check",
+    present: () => existsSync(`${extensionDir}/plpgsql_check.control`),
+  },
   { pkg: "libtap-parser-sourcehandler-pgtap-perl", present: () => existsSync("/usr/bin/pg_prove") },
 ];
 

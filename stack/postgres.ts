@@ -4,8 +4,12 @@ import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { isRoot, pgBin } from "./packages.ts";
 import type { StackPaths } from "./paths.ts";
+import { supautilsConf } from "./supautils.ts";
 
+/** Password of `postgres` (what the product uses) and `supabase_admin` (bootstrap only). */
 export const dbPassword = "postgres";
+/** The cluster's bootstrap superuser, as on hosted Supabase. */
+export const adminRole = "supabase_admin";
 
 function asPostgres(cmd: string, args: string[]): Deno.Command {
   return isRoot()
@@ -61,7 +65,7 @@ export async function initCluster(paths: StackPaths, port: number): Promise<void
     "-D",
     paths.pgdata,
     "-U",
-    "postgres",
+    adminRole,
     "--auth-local=trust",
     "--auth-host=scram-sha-256",
     `--pwfile=${pwfile}`,
@@ -71,7 +75,8 @@ export async function initCluster(paths: StackPaths, port: number): Promise<void
   ]);
   await Deno.remove(pwfile);
   // Settings a Supabase project has that matter here: pg_cron preloaded and running in the
-  // `postgres` database through background workers (no libpq login needed), UTC.
+  // `postgres` database through background workers (no libpq login needed), UTC, and the
+  // supautils configuration the local supautils stand-in enforces.
   const conf = [
     "",
     "# local stack settings",
@@ -88,6 +93,7 @@ export async function initCluster(paths: StackPaths, port: number): Promise<void
     "log_timezone = 'UTC'",
     "log_min_messages = warning",
     "log_min_error_statement = panic",
+    ...supautilsConf(),
     "",
   ].join("\n");
   await Deno.writeTextFile(join(paths.pgdata, "postgresql.conf"), conf, { append: true });
@@ -125,6 +131,12 @@ export async function stopCluster(paths: StackPaths): Promise<void> {
   await runAsPostgres(`${pgBin}/pg_ctl`, ["-D", paths.pgdata, "-m", "fast", "-w", "stop"]);
 }
 
+/** As `postgres`, NOT a superuser: migrations, seed, functions (SUPABASE_DB_URL), tests. */
 export function dbUrl(port: number): string {
   return `postgresql://postgres:${dbPassword}@127.0.0.1:${port}/postgres`;
+}
+
+/** As the superuser: the platform bootstrap and the pg_net worker stand-in only. */
+export function adminDbUrl(port: number): string {
+  return `postgresql://${adminRole}:${dbPassword}@127.0.0.1:${port}/postgres`;
 }

@@ -6,12 +6,13 @@ import { createServer } from "node:net";
 import { join } from "node:path";
 import { installExtensions } from "./extensions/install.ts";
 import { loadOrCreateKeys, mintAccessToken, publicJwks } from "./keys.ts";
-import { applyBootstrap, applyMigrations, applySeed, writeVaultSecrets } from "./migrate.ts";
+import { applyBootstrap, pushMigrations, writeVaultSecrets } from "./migrate.ts";
 import { geminiEnv } from "./gemini-env.ts";
 import { ensurePackages } from "./packages.ts";
 import { repoRoot, stackPaths } from "./paths.ts";
 import type { Instance, StackPaths } from "./paths.ts";
 import {
+  adminDbUrl,
   clusterExists,
   clusterRunning,
   dbUrl,
@@ -25,7 +26,10 @@ export interface StackState {
   instance: Instance;
   dbPort: number;
   apiPort: number;
+  /** As postgres (not a superuser), like hosted's SUPABASE_DB_URL. */
   dbUrl: string;
+  /** As supabase_admin (superuser): bootstrap, the pg_net worker, tests that need it. */
+  adminDbUrl: string;
   apiUrl: string;
   anonKey: string;
   serviceRoleKey: string;
@@ -127,6 +131,7 @@ export async function up(instance: Instance, options: UpOptions = {}): Promise<S
     dbPort,
     apiPort,
     dbUrl: dbUrl(dbPort),
+    adminDbUrl: adminDbUrl(dbPort),
     apiUrl: `http://127.0.0.1:${apiPort}`,
     anonKey: keys.anonKey,
     serviceRoleKey: keys.serviceRoleKey,
@@ -140,18 +145,24 @@ export async function up(instance: Instance, options: UpOptions = {}): Promise<S
     await Deno.writeTextFile(join(repoRoot, ".local", "stack.env"), envLines(state));
   }
 
+  if (fresh) {
+    log(`[stack:${instance}] applying the Supabase platform bootstrap (as supabase_admin)`);
+    const admin = postgres(state.adminDbUrl, { max: 1, onnotice: () => {} });
+    try {
+      await applyBootstrap(admin);
+    } finally {
+      await admin.end();
+    }
+  }
+  log(`[stack:${instance}] supabase db push --include-seed (as postgres)`);
+  const pushStarted = performance.now();
+  const push = await pushMigrations(state.dbUrl);
+  for (const line of push.output.split("\n")) {
+    if (/^(Applying|Seeding)/.test(line.trim())) log(`[stack:${instance}] ${line.trim()}`);
+  }
+  log(`[stack:${instance}] db push: ${((performance.now() - pushStarted) / 1000).toFixed(1)} s`);
   const sql = postgres(state.dbUrl, { max: 1, onnotice: () => {} });
   try {
-    if (fresh) {
-      log(`[stack:${instance}] applying the Supabase platform bootstrap`);
-      await applyBootstrap(sql);
-    }
-    const applied = await applyMigrations(sql);
-    for (const name of applied) log(`[stack:${instance}] migration ${name}`);
-    if (fresh) {
-      log(`[stack:${instance}] seeding demo data`);
-      await applySeed(sql);
-    }
     await writeVaultSecrets(sql, { project_url: state.apiUrl, secret_key: state.secretKey });
   } finally {
     await sql.end();
@@ -159,7 +170,8 @@ export async function up(instance: Instance, options: UpOptions = {}): Promise<S
 
   const env = functionsEnv(paths, state);
   if (!alive(readPid(paths, "pgnet"))) {
-    await startService(paths, "pgnet", { ...env, DATABASE_URL: state.dbUrl });
+    // The real pg_net worker is a background worker of the server (superuser); so is this one.
+    await startService(paths, "pgnet", { ...env, DATABASE_URL: state.adminDbUrl });
   }
   if (!alive(readPid(paths, "functions"))) {
     await startService(paths, "functions", env);

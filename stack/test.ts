@@ -1,5 +1,7 @@
-// `deno task test`: rebuilds the `test` stack from scratch, runs every pgTAP file with
-// pg_prove and every Deno test against it, prints the counts, and stops the stack.
+// `deno task test`: rebuilds the `test` stack from scratch (migrations and seed through the real
+// CLI's db push, as postgres), runs the database gates (CLI db lint and db advisors), every
+// pgTAP file with pg_prove and every Deno test against it, prints the counts, and stops the
+// stack.
 // Extra arguments are passed to `deno test` (e.g. a file or --filter).
 import { existsSync } from "node:fs";
 import { join } from "node:path";
@@ -8,6 +10,7 @@ import { repoRoot, stackPaths } from "./paths.ts";
 // STACK_INSTANCE lets a second suite run beside another without sharing its stack.
 const instance = Deno.env.get("STACK_INSTANCE") ?? "test";
 import { down, reset, up } from "./stack.ts";
+import { runDbGates } from "./db-gates.ts";
 import type { StackState } from "./stack.ts";
 
 interface Outcome {
@@ -39,6 +42,19 @@ async function tee(cmd: Deno.Command): Promise<{ code: number; text: string }> {
   await Promise.all([pump(child.stdout, Deno.stdout), pump(child.stderr, Deno.stderr)]);
   const { code } = await child.status;
   return { code, text };
+}
+
+// Before pgTAP loads its helpers, so the advisors see only what the migrations made.
+async function runGates(state: StackState): Promise<Outcome> {
+  let passed = 0;
+  let failed = 0;
+  for (const gate of await runDbGates(state.dbUrl)) {
+    console.log(`${gate.ok ? "ok" : "FAILED"} - ${gate.name}`);
+    for (const line of gate.lines) console.log(`    ${line}`);
+    if (gate.ok) passed++;
+    else failed++;
+  }
+  return { passed, failed, ok: failed === 0 };
 }
 
 async function runPgTap(state: StackState): Promise<Outcome> {
@@ -104,14 +120,17 @@ async function main(extra: string[]): Promise<number> {
     throw error;
   }
   try {
-    const db = onlyDeno ? { passed: 0, failed: 0, ok: true } : await runPgTap(state);
+    const none = { passed: 0, failed: 0, ok: true };
+    const gates = onlyDeno ? none : await runGates(state);
+    const db = onlyDeno ? none : await runPgTap(state);
     const deno = await runDenoTests(state, extra);
-    console.log(`\n[test] pgTAP: ${db.passed} passed, ${db.failed} failed`);
+    console.log(`\n[test] gates: ${gates.passed} passed, ${gates.failed} failed`);
+    console.log(`[test] pgTAP: ${db.passed} passed, ${db.failed} failed`);
     console.log(`[test] Deno:  ${deno.passed} passed, ${deno.failed} failed`);
-    const passed = db.passed + deno.passed;
-    const failed = db.failed + deno.failed;
+    const passed = gates.passed + db.passed + deno.passed;
+    const failed = gates.failed + db.failed + deno.failed;
     console.log(`${passed} passed, ${failed} failed`);
-    return db.ok && deno.ok ? 0 : 1;
+    return gates.ok && db.ok && deno.ok ? 0 : 1;
   } finally {
     await down(instance);
   }

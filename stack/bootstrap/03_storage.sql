@@ -1,7 +1,12 @@
 -- Stand-in for Supabase Storage's tables. The stack's Storage API endpoints keep the bytes on
 -- disk and the rows here, so that storage.objects policies decide reads as on Supabase.
-create schema if not exists storage;
+-- Ownership as on hosted: schema storage is supabase_admin's, its objects
+-- supabase_storage_admin's; postgres may read and write rows and add policies and triggers.
+create schema if not exists storage authorization supabase_admin;
 comment on schema storage is 'Supabase Storage schema (stand-in): buckets, objects and path helpers.';
+grant all on schema storage to supabase_storage_admin with grant option;
+
+set local role supabase_storage_admin;
 
 create table storage.buckets (
   id text primary key,
@@ -81,6 +86,13 @@ end
 $$;
 comment on function storage.extension(text) is 'The file extension of an object name (text after the last dot).';
 
--- Supabase grants the API roles everything on these tables and lets RLS do the protecting.
+-- Supabase grants the API roles everything on these tables and lets RLS do the protecting;
+-- postgres gets the same, with grant option, but no ownership (it cannot alter or comment on
+-- them, nor on their policies).
 grant usage on schema storage to anon, authenticated, service_role;
 grant all on storage.buckets, storage.objects to anon, authenticated, service_role;
+
+reset role;
+
+grant usage on schema storage to postgres with grant option;
+grant all on storage.buckets, storage.objects to postgres with grant option;

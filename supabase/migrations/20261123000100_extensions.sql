@@ -5,8 +5,10 @@
 -- gen_random_uuid() is core Postgres; pgcrypto stays for crypt()/gen_salt() (seed passwords).
 create extension if not exists pgcrypto with schema extensions;
 
--- Scheduled re-kicks of stalled batch chains and cleanup of old pg_net/cron rows.
-create extension if not exists pg_cron;
+-- Scheduled re-kicks of stalled batch chains and cleanup of old pg_net/cron rows. In
+-- pg_catalog, as Supabase installs it (its supautils overrides the schema anyway): its objects
+-- live in schema cron, and nothing of it lands in the exposed public schema.
+create extension if not exists pg_cron with schema pg_catalog;
 
 -- Asynchronous HTTP from SQL: the batch chain enqueues calls to process-batch; the request is
 -- sent only if the enqueuing transaction commits. Objects live in schema net.

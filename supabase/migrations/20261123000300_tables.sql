@@ -12,6 +12,11 @@ create table public.users (
   -- id. So no default: the row is created from auth.users (see the auth sync migration) and
   -- goes away with it.
   id uuid primary key references auth.users (id) on delete cascade,
+  -- NOT NULL on purpose, although Supabase Auth also knows phone-only and anonymous users
+  -- (auth.users.email null): MasStock accounts are created by staff through Auth's admin API
+  -- with an e-mail, invitations are matched by e-mail, and config.toml keeps phone and
+  -- anonymous sign-ins off. Should such a user ever be created, the sync trigger's insert fails
+  -- and so does the Auth sign-up: no account without a contact address, fail closed.
   email text not null,
   name text not null,
   -- Default 'user' (the document has none): least privilege when a caller omits it.
@@ -25,6 +30,7 @@ create table public.users (
 );
 comment on table public.users is 'Platform accounts, one per Supabase Auth user. Client membership lives in client_members.';
 comment on column public.users.id is 'Same id as auth.users.id (the JWT sub claim).';
+comment on column public.users.email is 'Login e-mail, copied from auth.users; required: phone-only and anonymous Auth users are refused.';
 comment on column public.users.role is 'Platform role: admin = MasStock staff (all access), user = everyone else.';
 comment on column public.users.status is 'Soft delete / suspension. Only active users pass the RLS helpers.';
 comment on column public.users.last_login is 'Copied from auth.users.last_sign_in_at by the auth sync trigger.';

@@ -18,6 +18,10 @@ set public = excluded.public,
 -- Object names are <execution_id>/<batch_index>_<timestamp>.<ext>: the first folder ties the
 -- file to an execution, and through it to a client. Only the processor (service_role,
 -- which bypasses RLS) writes here, so there are no insert/update/delete policies.
+-- workflow_results_select: result images are readable by members of the execution's client
+-- and by admins. (Documented here, not with `comment on policy`: storage.objects belongs to
+-- supabase_storage_admin, and on hosted Supabase postgres may create policies on it but not
+-- comment on them.)
 create policy workflow_results_select on storage.objects for select to authenticated
   using (
     bucket_id = 'workflow-results'
@@ -29,4 +33,3 @@ create policy workflow_results_select on storage.objects for select to authentic
       )
     )
   );
-comment on policy workflow_results_select on storage.objects is 'Result images are readable by members of the execution''s client and by admins.';

@@ -193,7 +193,10 @@ revoke all on function public.revoke_invitation(uuid) from public, anon;
 grant execute on function public.revoke_invitation(uuid) to authenticated, service_role;
 
 -- accept -----------------------------------------------------------------------------------
-create or replace function public.accept_invitation(p_token text)
+-- In private, not public: a security definer function in an exposed schema is an RPC any
+-- signed-in user can call directly (/rest/v1/rpc), outside manage-members's validation and
+-- answers. Here only the function's own SQL (as the user) reaches it.
+create or replace function private.accept_invitation(p_token text)
 returns jsonb
 language plpgsql
 -- definer: the invitee is not a member yet, so RLS gives them no access to the invitation or
@@ -256,6 +259,6 @@ begin
   return to_jsonb(m);
 end
 $$;
-comment on function public.accept_invitation(text) is 'Invitee: joins the client with the invited role. Only the signed-in user whose e-mail matches, before expiry, once (404 unknown/revoked, 403 other e-mail, 409 used or already member, 422 expired).';
-revoke all on function public.accept_invitation(text) from public, anon;
-grant execute on function public.accept_invitation(text) to authenticated;
+comment on function private.accept_invitation(text) is 'Invitee: joins the client with the invited role. Only the signed-in user whose e-mail matches, before expiry, once (404 unknown/revoked, 403 other e-mail, 409 used or already member, 422 expired).';
+revoke all on function private.accept_invitation(text) from public, anon;
+grant execute on function private.accept_invitation(text) to authenticated;

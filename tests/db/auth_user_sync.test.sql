@@ -2,14 +2,26 @@
 -- e-mail's local part, admin only through app metadata (users can edit user metadata).
 begin;
 set local search_path = public, extensions;
-select plan(6);
+select plan(9);
 
 select tests.create_user('sync-named@rls.test', 'Named Person');
 select tests.create_user('sync.plain@rls.test');
 select tests.create_user('sync-admin@rls.test', null, true);
-insert into auth.users (email, raw_user_meta_data, raw_app_meta_data)
-values ('sync-mallory@rls.test', '{"name":"Mallory","role":"admin"}', '{"provider":"email"}'),
-       ('sync-other@rls.test', '{}', '{"provider":"email","role":"superuser"}');
+insert into auth.users (id, email, raw_user_meta_data, raw_app_meta_data)
+values (gen_random_uuid(), 'sync-mallory@rls.test', '{"name":"Mallory","role":"admin"}', '{"provider":"email"}'),
+       (gen_random_uuid(), 'sync-other@rls.test', '{}', '{"provider":"email","role":"superuser"}');
+
+-- As in Supabase Auth's table, the id has no default: GoTrue always supplies it.
+select throws_ok(
+  $$insert into auth.users (email) values ('sync-no-id@rls.test')$$,
+  '23502', null, 'auth.users.id has no default (Supabase Auth always supplies it)');
+-- public.users.email is required: a phone-only or anonymous Auth user is refused as a whole.
+select throws_ok(
+  $$insert into auth.users (id, phone, raw_app_meta_data) values (gen_random_uuid(), '15550100', '{"provider":"phone"}')$$,
+  '23502', null, 'a phone-only auth user (no e-mail) is refused');
+select throws_ok(
+  $$insert into auth.users (id, is_anonymous, raw_app_meta_data) values (gen_random_uuid(), true, '{"provider":"anonymous"}')$$,
+  '23502', null, 'an anonymous auth user (no e-mail) is refused');
 
 select is(
   (select u.name || '/' || u.role || '/' || u.status from public.users u join auth.users a using (id) where a.email = 'sync-named@rls.test'),

@@ -5,22 +5,9 @@
 
 create extension if not exists pgtap with schema extensions;
 
--- The migrations revoke EXECUTE from PUBLIC by default for functions postgres creates, which
--- also hits pgTAP's functions: grant them back so assertions work after `set role`.
-do $$
-declare
-  f regprocedure;
-begin
-  for f in
-    select d.objid::regprocedure
-    from pg_depend d
-    join pg_extension e on e.oid = d.refobjid
-    where e.extname = 'pgtap' and d.classid = 'pg_proc'::regclass and d.deptype = 'e'
-  loop
-    execute format('grant execute on function %s to anon, authenticated, service_role', f);
-  end loop;
-end
-$$;
+-- pgTAP is a privileged extension: supabase_admin creates it (supautils), so its functions keep
+-- Postgres's default EXECUTE for PUBLIC and assertions work after `set role`. (The migrations'
+-- revoke of that default only covers functions postgres creates.)
 
 create schema if not exists tests;
 comment on schema tests is 'pgTAP helpers: test users, role switching, fixtures. Never part of the API.';
@@ -58,7 +45,7 @@ comment on function tests.create_user(text, text, boolean, uuid) is 'Creates an 
 
 -- role switching ------------------------------------------------------------------------
 -- Not security definer: `set role` is refused inside security definer functions. Switching
--- back first works from any role because the session user (postgres) is a superuser.
+-- back first works from any role: a session may always return to its session user (postgres).
 
 create or replace function tests.clear_authentication()
 returns void

@@ -103,18 +103,18 @@ select is(tests.try_as('owner-a@rls.test', format($$select public.create_invitat
   'error:MS409', 'invite: inviting an existing member is a conflict');
 select is((select count(*)::int from public.client_invitations), 1, 'invite: refused invitations wrote nothing');
 
-select is(tests.try_as('loner@rls.test', format($$select public.accept_invitation(%L)$$, (select token from invite))),
+select is(tests.try_as('loner@rls.test', format($$select private.accept_invitation(%L)$$, (select token from invite))),
   'error:MS403', 'accept: another signed-in user cannot use the token');
-select is(tests.try_as('spare@rls.test', $$select public.accept_invitation('not-a-token')$$),
+select is(tests.try_as('spare@rls.test', $$select private.accept_invitation('not-a-token')$$),
   'error:MS404', 'accept: an unknown token is 404');
-select is(tests.try_as('anon', format($$select public.accept_invitation(%L)$$, (select token from invite))),
+select is(tests.try_as('anon', format($$select private.accept_invitation(%L)$$, (select token from invite))),
   'error:42501', 'accept: anon cannot call it');
-select is(tests.try_as('spare@rls.test', format($$select public.accept_invitation(%L)$$, (select token from invite))),
+select is(tests.try_as('spare@rls.test', format($$select private.accept_invitation(%L)$$, (select token from invite))),
   'ok:1', 'accept: the invitee joins');
 select is(
   (select role from public.client_members where client_id = tests.fx('client_a') and user_id = tests.fx('spare')),
   'collaborator', 'accept: with the invited role');
-select is(tests.try_as('spare@rls.test', format($$select public.accept_invitation(%L)$$, (select token from invite))),
+select is(tests.try_as('spare@rls.test', format($$select private.accept_invitation(%L)$$, (select token from invite))),
   'error:MS409', 'accept: only once');
 select is((select count(*)::int from public.client_members where user_id in (tests.fx('spare'), tests.fx('loner'))), 1,
   'accept: refused accepts wrote no membership');
@@ -127,13 +127,13 @@ from public.create_invitation(tests.fx('client_a'), 'loner@rls.test', 'owner') r
 select tests.clear_authentication();
 update public.client_invitations set created_at = now() - interval '10 days', expires_at = now() - interval '1 day'
 where id = (select id from invite);
-select is(tests.try_as('loner@rls.test', format($$select public.accept_invitation(%L)$$, (select token from invite))),
+select is(tests.try_as('loner@rls.test', format($$select private.accept_invitation(%L)$$, (select token from invite))),
   'error:MS422', 'accept: an expired invitation is refused');
 select is(tests.try_as('collab-a@rls.test', format($$select public.revoke_invitation(%L)$$, (select id from invite))),
   'error:MS403', 'revoke: a collaborator cannot revoke');
 select is(tests.try_as('owner-a@rls.test', format($$select public.revoke_invitation(%L)$$, (select id from invite))),
   'ok:1', 'revoke: an owner revokes');
-select is(tests.try_as('loner@rls.test', format($$select public.accept_invitation(%L)$$, (select token from invite))),
+select is(tests.try_as('loner@rls.test', format($$select private.accept_invitation(%L)$$, (select token from invite))),
   'error:MS404', 'accept: a revoked invitation is gone');
 select is(
   (select array_agg(action order by id) from public.audit_logs where table_name = 'client_invitations'),

@@ -27,7 +27,8 @@ function needles(key: string): string[] {
 
 async function databaseDump(): Promise<string> {
   const out = await new Deno.Command("pg_dump", {
-    args: ["--data-only", "--no-owner", stack().dbUrl],
+    // The whole database, Vault's key table included: only the superuser may read all of it.
+    args: ["--data-only", "--no-owner", stack().adminDbUrl],
     stdout: "piped",
     stderr: "piped",
   }).output();

@@ -1,5 +1,5 @@
 // What tests need to talk to a running local stack: its coordinates (stack.json), access
-// tokens for seeded users, supabase-js clients as anon / a user / the service, and a superuser
+// tokens for seeded users, supabase-js clients as anon / a user / the service, and a postgres
 // database connection for arranging and checking rows. Call closeAll() when a file is done.
 import { createClient, type SupabaseClient } from "@supabase/supabase-js";
 import postgres from "postgres";
@@ -38,7 +38,10 @@ export function keys(): Promise<StackKeys> {
 }
 
 let connection: postgres.Sql | undefined;
-/** A superuser (postgres) connection: arrange and inspect rows regardless of RLS. */
+/**
+ * A `postgres` connection, as hosted gives it (not a superuser, but bypassrls): arrange and
+ * inspect rows regardless of RLS. Tests that truly need the superuser use stack().adminDbUrl.
+ */
 export function db(): postgres.Sql {
   return connection ??= postgres(stack().dbUrl, { max: 2, onnotice: () => {} });
 }

@@ -3,7 +3,9 @@
 -- does not package; here `secret` holds base64 pgcrypto pgp_sym_encrypt output under a random
 -- per-cluster key in vault._key, readable by superusers only. Encryption at rest, not a
 -- security boundary: anyone who may read vault.decrypted_secrets sees the plaintext, as on
--- Supabase. Only postgres (owner) and service_role may read; anon and authenticated may not.
+-- Supabase. The extension's owner is supabase_admin (hosted installs Vault as it); postgres and
+-- service_role get their access from the after-create script, as on hosted. create_secret and
+-- update_secret are security definer as in real Vault 0.3 (callers have no INSERT/UPDATE).
 
 \echo use "create extension supabase_vault" to load this file. \quit
 
@@ -98,6 +100,7 @@ create function vault.create_secret(
 )
   returns uuid
   language plpgsql
+  security definer
   set search_path = ''
 as $$
 declare
@@ -122,6 +125,7 @@ create function vault.update_secret(
 )
   returns void
   language plpgsql
+  security definer
   set search_path = ''
 as $$
 begin
@@ -148,7 +152,8 @@ revoke all on function vault.create_secret(text, text, text, uuid) from public;
 revoke all on function vault.update_secret(uuid, text, text, text, uuid) from public;
 
 -- Read access for service_role (functions reading project_url / secret_key); the API roles get
--- nothing. Guarded so the extension also installs on a cluster without Supabase's roles.
+-- nothing. Guarded so the extension also installs on a cluster without Supabase's roles. The
+-- local stack's supautils stand-in adds postgres's grants (extension-custom-scripts).
 do $$
 begin
   if exists (select 1 from pg_roles where rolname = 'service_role') then

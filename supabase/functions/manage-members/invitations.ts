@@ -1,6 +1,6 @@
 // Invitations: owners and admins invite (the token is in this one answer only) and revoke;
-// the invitee accepts. All rules live in public.create_invitation / revoke_invitation /
-// accept_invitation.
+// the invitee accepts. All rules live in public.create_invitation / revoke_invitation and
+// private.accept_invitation (security definer, so kept out of the API-exposed schema).
 import type { Hono } from "hono";
 import type { AppEnv } from "../../../shared/http.ts";
 import { requireUser } from "../../../shared/auth.ts";
@@ -34,7 +34,7 @@ export function invitationRoutes(app: Hono<AppEnv>): void {
     const body = await parseBody(c.req.raw, invitationAccept);
     const [{ member }] = await asUser(
       user.claims,
-      (tx) => tx`select public.accept_invitation(${body.token}) as member`,
+      (tx) => tx`select private.accept_invitation(${body.token}) as member`,
     );
     return c.json({ member }, 201);
   });
