@@ -60,10 +60,15 @@ Deno.test({
     try {
       await t.step("suspending the client cancels its queued items mid-run", async () => {
         const id = await startRun(30, "suspend-client");
-        await waitFor("the first items to be generated", async () => {
-          const c = await counts(id);
-          return c.completed >= 1 ? c : null;
-        }, 30_000, 20);
+        await waitFor(
+          "the first items to be generated",
+          async () => {
+            const c = await counts(id);
+            return c.completed >= 1 ? c : null;
+          },
+          30_000,
+          20,
+        );
         const callsBefore = fake.calls.length;
         const atSuspension = await counts(id);
         await db()`update public.clients set status = 'suspended' where id = ${ACME_CLIENT}`;
@@ -82,12 +87,18 @@ Deno.test({
           );
           assert.ok(final.cancelled >= 30 - inFlight - 3, JSON.stringify(final));
           assert.equal(final.completed + final.cancelled + final.failed, 30);
-          assert.ok(fake.calls.length - callsBefore <= 3, `${fake.calls.length - callsBefore} calls after`);
+          assert.ok(
+            fake.calls.length - callsBefore <= 3,
+            `${fake.calls.length - callsBefore} calls after`,
+          );
           // Billing counts what was generated, nothing else.
           assert.equal(state.output_data?.successful, final.completed);
 
           // Admins still inspect it; the suspended client's members cannot see it.
-          const admin = await invoke<{ status: string }>(await userClient(ADMIN), `start-execution/${id}`);
+          const admin = await invoke<{ status: string }>(
+            await userClient(ADMIN),
+            `start-execution/${id}`,
+          );
           assert.equal(admin.status, 200);
           assert.equal(admin.body.status, "cancelled");
           const member = await invoke(await userClient(COLLAB), `start-execution/${id}`);
@@ -101,10 +112,15 @@ Deno.test({
 
       await t.step("suspending the user who started a run cancels it", async () => {
         const id = await startRun(20, "suspend-user");
-        await waitFor("the first items to be claimed", async () => {
-          const c = await counts(id);
-          return c.completed + c.processing >= 1 ? c : null;
-        }, 30_000, 20);
+        await waitFor(
+          "the first items to be claimed",
+          async () => {
+            const c = await counts(id);
+            return c.completed + c.processing >= 1 ? c : null;
+          },
+          30_000,
+          20,
+        );
         await db()`update public.users set status = 'suspended' where email = ${COLLAB}`;
         try {
           const state = await waitForFinished(id, 60_000);
