@@ -88,6 +88,7 @@ select * from (values
   ('authenticated', 'function', 'auth.uid()', 'EXECUTE'),
   -- RLS helpers and the checked functions members call (each its own grant in a migration)
   ('authenticated', 'function', 'private.cancel_execution(uuid)', 'EXECUTE'),
+  ('authenticated', 'function', 'private.client_quota(uuid)', 'EXECUTE'),
   ('authenticated', 'function', 'private.first_changed_column(jsonb,jsonb,text[])', 'EXECUTE'),
   ('authenticated', 'function', 'private.is_admin()', 'EXECUTE'),
   ('authenticated', 'function', 'private.my_client_ids()', 'EXECUTE'),
