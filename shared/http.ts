@@ -24,7 +24,7 @@ export const cors = () =>
       "x-request-id",
     ],
     allowMethods: ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
-    exposeHeaders: ["x-request-id"],
+    exposeHeaders: ["x-request-id", "retry-after"],
     maxAge: 86400,
   });
 
@@ -82,6 +82,7 @@ export const onError: ErrorHandler<AppEnv> = (err, c) => {
     log("error", "unhandled error", { request_id: id, error: String(err?.stack ?? err) });
     httpError = new HttpError(500, "internal_error", "Internal server error");
   }
+  for (const [name, value] of Object.entries(httpError.headers ?? {})) c.header(name, value);
   return json(c, httpError.status, errorBody(httpError));
 };
 

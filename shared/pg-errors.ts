@@ -4,7 +4,8 @@
 // SQL authors: to refuse with a specific status, raise with one of OUR SQLSTATEs
 //   raise exception using errcode = 'MS422', message = 'A client must keep at least one owner',
 //     hint = 'last_owner', detail = '{"client_id":"..."}';
-//   MS400 -> 400, MS403 -> 403, MS404 -> 404, MS409 -> 409, MS422 -> 422.
+//   MS400 -> 400, MS403 -> 403, MS404 -> 404, MS409 -> 409, MS422 -> 422, MS429 -> 429 (a
+//   detail with retry_after_seconds becomes the Retry-After header).
 // `message` is shown to the caller as is (write it for them); `hint`, if given, becomes the
 // error code (snake_case); `detail`, if it is JSON, becomes `details`. A plain `raise exception`
 // (SQLSTATE P0001) is treated as a bug: 500, logged, nothing leaked.
@@ -40,7 +41,15 @@ const CUSTOM_STATUS: Record<string, [number, string]> = {
   MS404: [404, "not_found"],
   MS409: [409, "conflict"],
   MS422: [422, "unprocessable"],
+  MS429: [429, "too_many_requests"],
 };
+
+function retryAfter(details: unknown): Record<string, string> | undefined {
+  const seconds = (details as { retry_after_seconds?: unknown } | undefined)?.retry_after_seconds;
+  return typeof seconds === "number" && Number.isFinite(seconds) && seconds >= 0
+    ? { "Retry-After": String(Math.ceil(seconds)) }
+    : undefined;
+}
 
 /** postgres.js server errors are PostgresError with a 5-character SQLSTATE `code`. */
 export function isPgError(err: unknown): err is PgError {
@@ -109,7 +118,8 @@ export function pgErrorToHttp(err: unknown, requestId?: string): HttpError | nul
   const custom = CUSTOM_STATUS[err.code];
   if (custom) {
     const code = err.hint && /^[a-z][a-z0-9_]*$/.test(err.hint) ? err.hint : custom[1];
-    return new HttpError(custom[0], code, err.message, parseDetail(err.detail));
+    const details = parseDetail(err.detail);
+    return new HttpError(custom[0], code, err.message, details, retryAfter(details));
   }
   switch (err.code) {
     case "42501":

@@ -32,6 +32,8 @@ export const maxPromptLength = 2000;
 export const maxReferenceImages = 14;
 export const maxReferenceImageBytes = 4 * 1024 * 1024;
 const maxReferenceImageBase64 = Math.ceil(maxReferenceImageBytes / 3) * 4;
+/** All reference images of one execution together: three at the per-image maximum (12 MiB). */
+export const maxReferenceImagesTotalBase64 = 3 * maxReferenceImageBase64;
 
 const base64 = z.string()
   .min(1, { message: "must not be empty" })
@@ -45,14 +47,22 @@ export const referenceImage = z.strictObject({
   data: base64,
 });
 
+const referenceImages = z.array(referenceImage, { message: "must be a list of images" })
+  .max(maxReferenceImages, { message: `must contain at most ${maxReferenceImages} images` })
+  .refine(
+    (images) => images.reduce((n, i) => n + i.data.length, 0) <= maxReferenceImagesTotalBase64,
+    { message: "must hold at most 12 MiB of images in all" },
+  );
+
+const promptList = <T extends z.ZodType<string>>(prompt: T) =>
+  z.array(prompt, { message: "must be a list of prompts" })
+    .min(1, { message: "must contain at least one prompt" })
+    .max(maxPrompts, { message: `must contain at most ${maxPrompts} prompts` });
+
 export const startExecutionBody = z.strictObject({
   workflow_id: uuid,
-  prompts: z.array(text(maxPromptLength), { message: "must be a list of prompts" })
-    .min(1, { message: "must contain at least one prompt" })
-    .max(maxPrompts, { message: `must contain at most ${maxPrompts} prompts` }),
-  reference_images: z.array(referenceImage)
-    .max(maxReferenceImages, { message: `must contain at most ${maxReferenceImages} images` })
-    .optional(),
+  prompts: promptList(text(maxPromptLength)),
+  reference_images: referenceImages.optional(),
   aspect_ratio: z.enum(aspectRatios, { message: `must be one of ${aspectRatios.join(", ")}` })
     .optional(),
   image_size: z.enum(imageSizes, { message: `must be one of ${imageSizes.join(", ")}` })
@@ -63,6 +73,38 @@ export const startExecutionBody = z.strictObject({
     .optional(),
 });
 export type StartExecutionBody = z.infer<typeof startExecutionBody>;
+
+/**
+ * workflow_executions.input_data as the database accepts it, whoever writes the row
+ * (private.execution_input_shape_problem holds the same limits; a test feeds both the same
+ * cases). Shape only: the aspect ratios and sizes a model offers are checked against the
+ * workflow's model in SQL. Prompts are stored trimmed, so here they only must not be blank.
+ */
+export const executionInput = z.strictObject({
+  prompts: promptList(
+    z.string().max(maxPromptLength, { message: `must be at most ${maxPromptLength} characters` })
+      .refine((p) => p.trim().length > 0, { message: "must not be empty" }),
+  ),
+  reference_images: referenceImages.optional(),
+  aspect_ratio: z.string().regex(/^[0-9]{1,2}:[0-9]{1,2}$/, {
+    message: "must be a ratio like 16:9",
+  })
+    .optional(),
+  image_size: z.string().regex(/^[0-9]{1,2}K$/, { message: "must be a size like 2K" }).optional(),
+  uses_client_api_key: z.boolean().optional(),
+});
+export type ExecutionInput = z.infer<typeof executionInput>;
+
+/** The input_data a validated start request is stored as (the API key itself never is). */
+export function executionInputOf(body: StartExecutionBody): ExecutionInput {
+  return {
+    prompts: body.prompts,
+    ...(body.reference_images?.length ? { reference_images: body.reference_images } : {}),
+    ...(body.aspect_ratio ? { aspect_ratio: body.aspect_ratio } : {}),
+    ...(body.image_size ? { image_size: body.image_size } : {}),
+    uses_client_api_key: body.api_key !== undefined,
+  };
+}
 
 /** The Idempotency-Key header (optional): the same key and body return the first execution. */
 export const idempotencyKey = z.string()

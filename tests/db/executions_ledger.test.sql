@@ -22,9 +22,10 @@ grant usage on sequence claims_n_seq to authenticated, service_role;
 -- start: as the collaborator, through RLS ------------------------------------------------------
 select tests.authenticate_as('collaborator@acme.test');
 with e as (
-  insert into public.workflow_executions (workflow_id, client_id, triggered_by_user_id, input_data, concurrency, unit_cost)
+  -- (naming concurrency or unit_cost here is refused outright: tests/db/direct_inserts.test.sql)
+  insert into public.workflow_executions (workflow_id, client_id, triggered_by_user_id, input_data)
   values ('e0000000-0000-4000-8000-000000000001', 'c0000000-0000-4000-8000-000000000001',
-          auth.uid(), '{"prompts":["p0","p1","p2","p3","p4"]}', 50, 0)
+          auth.uid(), '{"prompts":["p0","p1","p2","p3","p4"]}')
   returning id)
 insert into ids select 'flash', id from e;
 select tests.clear_authentication();

@@ -23,16 +23,16 @@ select is(tests.visible_as('loner@rls.test', 'public.workflow_executions'),
 
 -- workflow_executions: insert (members start pending runs as themselves) --------------------
 select is(tests.try_as('collab-a@rls.test', $$insert into public.workflow_executions
-    (id, workflow_id, client_id, triggered_by_user_id, status, input_data)
-    values (tests.fx('exec_new_collab'), tests.fx('wf_a'), tests.fx('client_a'), tests.fx('collab_a'), 'pending', '{"prompts":["x"]}')$$),
+    (workflow_id, client_id, triggered_by_user_id, status, input_data)
+    values (tests.fx('wf_a'), tests.fx('client_a'), tests.fx('collab_a'), 'pending', '{"prompts":["new-collab"]}')$$),
   'ok:1', 'workflow_executions insert: collaborator starts a run on an active workflow of A');
 select is(tests.try_as('owner-a@rls.test', $$insert into public.workflow_executions
-    (id, workflow_id, client_id, triggered_by_user_id, input_data)
-    values (tests.fx('exec_new_owner'), tests.fx('wf_a'), tests.fx('client_a'), tests.fx('owner_a'), '{"prompts":["x"]}')$$),
+    (workflow_id, client_id, triggered_by_user_id, input_data)
+    values (tests.fx('wf_a'), tests.fx('client_a'), tests.fx('owner_a'), '{"prompts":["new-owner"]}')$$),
   'ok:1', 'workflow_executions insert: owner starts a run (status defaults to pending)');
 select is(
   (select array_agg(status || '/' || triggered_by_user_id::text order by triggered_by_user_id) from public.workflow_executions
-   where id in (tests.fx('exec_new_collab'), tests.fx('exec_new_owner'))),
+   where input_data -> 'prompts' ->> 0 in ('new-collab', 'new-owner')),
   (select array_agg('pending/' || u::text order by u) from unnest(array[tests.fx('collab_a'), tests.fx('owner_a')]) u),
   'workflow_executions insert: both runs are stored as pending, attributed to their starter');
 select is(tests.try_as('collab-a@rls.test', $$insert into public.workflow_executions
@@ -70,8 +70,8 @@ select is(tests.try_as('loner@rls.test', $$insert into public.workflow_execution
 -- Seed 000 gives admins ALL on executions: an admin may start a run for any client, but only
 -- as themselves and on an active workflow of that client.
 select is(tests.try_as('admin@rls.test', $$insert into public.workflow_executions
-    (id, workflow_id, client_id, triggered_by_user_id, input_data)
-    values (tests.fx('exec_new_admin'), tests.fx('wf_b'), tests.fx('client_b'), tests.fx('admin'), '{"prompts":["x"]}')$$),
+    (workflow_id, client_id, triggered_by_user_id, input_data)
+    values (tests.fx('wf_b'), tests.fx('client_b'), tests.fx('admin'), '{"prompts":["new-admin"]}')$$),
   'ok:1', 'workflow_executions insert: admin may start a run for any client');
 select is(tests.try_as('admin@rls.test', $$insert into public.workflow_executions
     (workflow_id, client_id, triggered_by_user_id, input_data)
@@ -82,7 +82,8 @@ select is(tests.try_as('admin@rls.test', $$insert into public.workflow_execution
     values (tests.fx('wf_b'), tests.fx('client_a'), tests.fx('admin'), '{"prompts":["x"]}')$$),
   'error:42501', 'workflow_executions insert: admin cannot file B''s workflow under client A');
 select is((select count(*)::int from public.workflow_executions
-           where id not in (tests.fx('exec_a'), tests.fx('exec_a_spare'), tests.fx('exec_b'), tests.fx('exec_new_collab'), tests.fx('exec_new_owner'), tests.fx('exec_new_admin'))
+           where id not in (tests.fx('exec_a'), tests.fx('exec_a_spare'), tests.fx('exec_b'))
+             and input_data -> 'prompts' ->> 0 not in ('new-collab', 'new-owner', 'new-admin')
              and client_id in (tests.fx('client_a'), tests.fx('client_b'))), 0,
   'workflow_executions insert: refused inserts wrote nothing');
 
@@ -90,11 +91,11 @@ select is((select count(*)::int from public.workflow_executions
 select is(tests.try_as(a, $$update public.workflow_executions set status = 'completed', output_data = '{"total":0}' where id = tests.fx('exec_a')$$),
   'ok:0', 'workflow_executions update: ' || a || ' is refused')
 from unnest(array['owner-a@rls.test', 'collab-a@rls.test', 'owner-b@rls.test', 'loner@rls.test']) a;
-select is(tests.try_as('collab-a@rls.test', $$update public.workflow_executions set status = 'completed' where id = tests.fx('exec_new_collab')$$),
+select is(tests.try_as('collab-a@rls.test', $$update public.workflow_executions set status = 'completed' where input_data -> 'prompts' ->> 0 = 'new-collab'$$),
   'ok:0', 'workflow_executions update: collaborator cannot update even the run they started');
 select is(
   (select array_agg(status || '/' || coalesce(output_data::text, 'null') order by status) from public.workflow_executions
-   where id in (tests.fx('exec_a'), tests.fx('exec_new_collab'))),
+   where id = tests.fx('exec_a') or input_data -> 'prompts' ->> 0 = 'new-collab'),
   array['pending/null', 'processing/null'], 'workflow_executions update: refused updates changed nothing');
 select is(tests.try_as('admin@rls.test', $$update public.workflow_executions set error_message = 'admin note' where id = tests.fx('exec_b')$$),
   'ok:1', 'workflow_executions update: admin may update');

@@ -20,10 +20,10 @@ select is(tests.visible_as('loner@rls.test', 'public.support_tickets'),
   '{}'::text[], 'support_tickets select: user without membership sees none');
 
 -- insert ------------------------------------------------------------------------------------
-select is(tests.try_as('collab-a@rls.test', $$insert into public.support_tickets (id, client_id, user_id, subject, description, status)
-    values (tests.fx('tkt_new_collab'), tests.fx('client_a'), tests.fx('collab_a'), 'help', 'please', 'open')$$),
+select is(tests.try_as('collab-a@rls.test', $$insert into public.support_tickets (client_id, user_id, subject, description, status)
+    values (tests.fx('client_a'), tests.fx('collab_a'), 'help', 'please', 'open')$$),
   'ok:1', 'support_tickets insert: collaborator opens a ticket for A as self');
-select is((select status || '/' || user_id::text from public.support_tickets where id = tests.fx('tkt_new_collab')),
+select is((select status || '/' || user_id::text from public.support_tickets where subject = 'help'),
   'open/' || tests.fx('collab_a'), 'support_tickets insert: the member''s ticket is stored');
 select is(tests.try_as('collab-a@rls.test', $$insert into public.support_tickets (client_id, user_id, subject, description)
     values (tests.fx('client_a'), tests.fx('owner_a'), 'forged', 'x')$$),
@@ -39,10 +39,10 @@ select is(tests.try_as('loner@rls.test', $$insert into public.support_tickets (c
   'error:42501', 'support_tickets insert: user without membership cannot open a ticket');
 select is((select count(*)::int from public.support_tickets where subject in ('forged', 'pre-resolved', 'cross', 'outsider')), 0,
   'support_tickets insert: refused inserts wrote nothing');
-select is(tests.try_as('admin@rls.test', $$insert into public.support_tickets (id, client_id, user_id, subject, description, status, priority)
-    values (tests.fx('tkt_new_admin'), tests.fx('client_b'), tests.fx('owner_b'), 'on behalf', 'x', 'in_progress', 'urgent')$$),
+select is(tests.try_as('admin@rls.test', $$insert into public.support_tickets (client_id, user_id, subject, description, status, priority)
+    values (tests.fx('client_b'), tests.fx('owner_b'), 'on behalf', 'x', 'in_progress', 'urgent')$$),
   'ok:1', 'support_tickets insert: admin may open any ticket');
-select is((select status || '/' || priority from public.support_tickets where id = tests.fx('tkt_new_admin')), 'in_progress/urgent',
+select is((select status || '/' || priority from public.support_tickets where subject = 'on behalf'), 'in_progress/urgent',
   'support_tickets insert: the admin''s ticket is stored');
 
 -- update: members close (from any status) or reopen (from resolved / closed) ---------------------

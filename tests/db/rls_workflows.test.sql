@@ -96,7 +96,7 @@ select is(tests.visible_as('loner@rls.test', 'public.workflow_requests'),
   '{}'::text[], 'workflow_requests select: user without membership sees none');
 
 select is(tests.try_as('owner-a@rls.test',
-  $$insert into public.workflow_requests (id, client_id, workflow_id, status, notes) values (tests.fx('req_new_a'), tests.fx('client_a'), tests.fx('wf_a'), 'approved', 'self-approved')$$),
+  $$insert into public.workflow_requests (client_id, workflow_id, status, notes) values (tests.fx('client_a'), tests.fx('wf_a'), 'approved', 'self-approved')$$),
   'error:42501', 'workflow_requests insert: owner cannot file an already approved request');
 select is(tests.try_as('owner-a@rls.test',
   $$insert into public.workflow_requests (client_id, workflow_id, notes) values (tests.fx('client_a'), tests.fx('wf_b'), 'not ours')$$),
@@ -105,10 +105,10 @@ select is(tests.try_as('owner-a@rls.test',
   $$insert into public.workflow_requests (client_id, workflow_id, notes, requested_by) values (tests.fx('client_a'), tests.fx('wf_a'), 'not me', tests.fx('collab_a'))$$),
   'error:42501', 'workflow_requests insert: owner cannot file in someone else''s name');
 select is(
-  tests.try_as(a, $$insert into public.workflow_requests (id, client_id, workflow_id, notes) values (tests.fx('req_new_a'), tests.fx('client_a'), tests.fx('wf_a'), 'please')$$),
+  tests.try_as(a, $$insert into public.workflow_requests (client_id, workflow_id, notes) values (tests.fx('client_a'), tests.fx('wf_a'), 'outsider asks')$$),
   'error:42501', 'workflow_requests insert: ' || a || ' cannot file a request for A')
 from unnest(array['owner-b@rls.test', 'loner@rls.test']) a;
-select is((select count(*)::int from public.workflow_requests where id = tests.fx('req_new_a') or notes in ('not ours', 'not me')), 0,
+select is((select count(*)::int from public.workflow_requests where notes in ('self-approved', 'outsider asks', 'not ours', 'not me')), 0,
   'workflow_requests insert: refused inserts wrote nothing');
 -- Migration 20261123010400 (issue 3) widens the policy table's "owners": collaborators file too.
 select is(tests.try_as('collab-a@rls.test',
@@ -117,14 +117,14 @@ select is(tests.try_as('collab-a@rls.test',
 select is((select status || '/' || requested_by::text from public.workflow_requests where notes = 'from collab'),
   'pending/' || tests.fx('collab_a'), 'workflow_requests insert: the collaborator''s request is stored as theirs');
 select is(tests.try_as('owner-a@rls.test',
-  $$insert into public.workflow_requests (id, client_id, workflow_id, status, notes) values (tests.fx('req_new_a'), tests.fx('client_a'), tests.fx('wf_a'), 'pending', 'please')$$),
+  $$insert into public.workflow_requests (client_id, workflow_id, status, notes) values (tests.fx('client_a'), tests.fx('wf_a'), 'pending', 'please')$$),
   'ok:1', 'workflow_requests insert: owner files a pending request for own client');
-select is((select status || '/' || notes from public.workflow_requests where id = tests.fx('req_new_a')), 'pending/please',
+select is((select status || '/' || notes from public.workflow_requests where notes = 'please'), 'pending/please',
   'workflow_requests insert: the owner''s request is stored');
 select is(tests.try_as('admin@rls.test',
-  $$insert into public.workflow_requests (id, client_id, workflow_id, status) values (tests.fx('req_new_b'), tests.fx('client_b'), tests.fx('wf_b'), 'approved')$$),
+  $$insert into public.workflow_requests (client_id, workflow_id, status, notes) values (tests.fx('client_b'), tests.fx('wf_b'), 'approved', 'admin filed')$$),
   'ok:1', 'workflow_requests insert: admin may insert with any status');
-select is((select status from public.workflow_requests where id = tests.fx('req_new_b')), 'approved',
+select is((select status from public.workflow_requests where notes = 'admin filed'), 'approved',
   'workflow_requests insert: the admin''s request is stored');
 
 select is(tests.try_as('owner-a@rls.test', $$update public.workflow_requests set notes = 'more detail' where id = tests.fx('req_a_pending')$$),

@@ -10,6 +10,7 @@ import { asUser, type Tx } from "../../../shared/db.ts";
 import { HttpError } from "../../../shared/http.ts";
 import { encryptApiKey, requestHash } from "../../../shared/secrets.ts";
 import {
+  executionInputOf,
   idempotencyKey,
   parse,
   parseBody,
@@ -46,13 +47,7 @@ export async function startExecution(c: Context) {
   const body = await parseBody(c.req.raw, startExecutionBody);
   const hash = key ? await requestHash(body) : null;
   // Options and prompts as submitted; the key itself never goes into input_data.
-  const input = {
-    prompts: body.prompts,
-    ...(body.reference_images?.length ? { reference_images: body.reference_images } : {}),
-    ...(body.aspect_ratio ? { aspect_ratio: body.aspect_ratio } : {}),
-    ...(body.image_size ? { image_size: body.image_size } : {}),
-    uses_client_api_key: body.api_key !== undefined,
-  };
+  const input = executionInputOf(body);
 
   const outcome = await asUser(user.claims, async (tx) => {
     if (key) {

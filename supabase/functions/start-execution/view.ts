@@ -4,7 +4,19 @@
 import type { Tx } from "../../../shared/db.ts";
 import { signedUrlsAsUser } from "../../../shared/results-storage.ts";
 
-const SIGNED_URL_SECONDS = 3600;
+// A signed URL is a bearer capability: Storage checks RLS when it signs, never when it serves.
+// A member removed from the client keeps every URL already handed out until it expires, so
+// the lifetime is short (5 minutes by default: enough to show a page of results; a frontend
+// that needs more asks again and gets fresh URLs, which RLS decides anew). Deployments that
+// prefer longer-lived links set RESULT_SIGNED_URL_SECONDS (10 to 3600).
+export function signedUrlSeconds(): number {
+  const raw = Deno.env.get("RESULT_SIGNED_URL_SECONDS");
+  const value = raw === undefined || raw === "" ? 300 : Number(raw);
+  if (!Number.isInteger(value) || value < 10 || value > 3600) {
+    throw new Error(`RESULT_SIGNED_URL_SECONDS must be an integer from 10 to 3600 (got ${raw})`);
+  }
+  return value;
+}
 
 export interface ExecutionRow {
   id: string;
@@ -127,7 +139,7 @@ export async function presentExecution(
   if (withResults) {
     const paths = loaded.results.flatMap((r) => (r.storage_path ? [r.storage_path] : []));
     const urls = accessToken
-      ? await signedUrlsAsUser(accessToken, paths, SIGNED_URL_SECONDS)
+      ? await signedUrlsAsUser(accessToken, paths, signedUrlSeconds())
       : new Map();
     body.results = loaded.results.map((r) => ({
       ...r,
