@@ -78,6 +78,11 @@ export class FunctionWorker {
     return this.#settled;
   }
 
+  /** The worker process's pid while one runs. */
+  get pid(): number | undefined {
+    return this.#state.kind === "stopped" ? undefined : this.#child?.pid;
+  }
+
   get bootError(): string | undefined {
     return this.#state.kind === "failed" ? this.#state.error : undefined;
   }
