@@ -11,8 +11,8 @@
 // - peak resident memory (VmRSS sampled every 20 ms from /proc): an upper bound that also holds
 //   the Deno process itself (runtime, compiled code, allocator slack, ~70 MB idle here), which
 //   the platform does not count against the worker.
-// As context, the whole local functions host (all functions + the Storage API in one process)
-// through the real chain.
+// As context, the process-batch edge worker of the local functions host (its own Deno 2.1
+// process, as on Supabase) through the real chain.
 import { join } from "node:path";
 import { readPid } from "../stack/processes.ts";
 import { repoRoot, stackPaths } from "../stack/paths.ts";
@@ -45,13 +45,27 @@ function memoryOf(pid: number): { rss: number; hwm: number } {
   return { rss: kb("VmRSS") * 1024, hwm: kb("VmHWM") * 1024 };
 }
 
-/** The deno process of the functions host (the pid file names it; setsid/sh exec into it). */
-function hostPid(ctx: BenchContext): number {
-  const pid = readPid(stackPaths(ctx.state.instance), "functions");
-  if (pid === null) throw new Error("the bench functions host is not running");
-  const comm = Deno.readTextFileSync(`/proc/${pid}/comm`).trim();
-  if (comm !== "deno") throw new Error(`pid ${pid} is ${comm}, not the deno functions host`);
-  return pid;
+/**
+ * The edge worker process running `name` under the functions host (the pid file names the
+ * host; its workers are its children, started with the function's import map).
+ */
+function workerPid(ctx: BenchContext, name: string): number {
+  const host = readPid(stackPaths(ctx.state.instance), "functions");
+  if (host === null) throw new Error("the bench functions host is not running");
+  for (const entry of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(entry.name)) continue;
+    try {
+      const stat = Deno.readTextFileSync(`/proc/${entry.name}/stat`);
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      const cmdline = Deno.readTextFileSync(`/proc/${entry.name}/cmdline`);
+      if (ppid === host && cmdline.includes(`functions/${name}/deno.json`)) {
+        return Number(entry.name);
+      }
+    } catch {
+      // the process has exited
+    }
+  }
+  throw new Error(`no edge worker for ${name} under the functions host (pid ${host})`);
 }
 
 class Sampler {
@@ -137,7 +151,7 @@ export const memory: Benchmark = {
       max_prompts: 100,
       concurrency: CONCURRENCY,
     });
-    const pid = hostPid(ctx);
+    const pid = workerPid(ctx, "process-batch");
     const gemini = startLargeImageGemini(fakePort(ctx), L);
     try {
       await primeStorage(ctx);
@@ -159,7 +173,7 @@ export const memory: Benchmark = {
         return { ...measured, output: done.get(started.id)!.output_data };
       });
 
-      // 2. The whole functions host (functions + Storage API) through the real chain.
+      // 2. The process-batch edge worker through the real chain.
       const idleSampler = new Sampler(pid);
       await delay(1000);
       const idle = Math.max(...idleSampler.stop());
@@ -221,7 +235,8 @@ export const memory: Benchmark = {
         },
         {
           benchmark: "memory",
-          figure: `functions host peak RSS above idle / ${LIMIT_MB} MB (same run via the chain)`,
+          figure: `process-batch edge worker peak RSS above idle / ${LIMIT_MB} MB ` +
+            "(same run via the chain; Deno 2.1)",
           ratio: (peak - idle) / (LIMIT_MB * MB),
           target: null,
           numbers: {
@@ -237,7 +252,7 @@ export const memory: Benchmark = {
           }],
           details: {
             samples: samples.length,
-            note: "the local functions host also serves the Storage API (uploads' server side); " +
+            note: "the worker runs process-batch alone (Storage is served by the gateway); " +
               "vmhwm is the process lifetime high-water mark (includes earlier benchmarks)",
           },
         },

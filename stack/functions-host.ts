@@ -1,15 +1,18 @@
 // The local stand-in for Supabase's API gateway + Edge Runtime, on one port:
-//   /functions/v1/<name>[/...]        every supabase/functions/<name>/index.ts, in-process
+//   /functions/v1/<name>[/...]        every supabase/functions/<name>, each in an edge worker
+//                                     process of its own on Deno 2.1 (host/function-workers.ts)
 //   /storage/v1/*                     stack/storage-api.ts, when that file exists
 //   /auth/v1/.well-known/jwks.json    the public signing keys, like Supabase Auth
 //   /health                           readiness for the stack CLI
 // Run: deno run -A stack/functions-host.ts (env: PORT, STACK_DIR, SUPABASE_*; see the brief).
+import { join } from "node:path";
 import { loadOrCreateKeys, publicJwks, type StackKeys } from "./keys.ts";
-import { drainBackgroundTasks, installEdgeRuntime } from "./host/edge-runtime.ts";
-import { readFunctionSettings } from "./host/function-config.ts";
-import { discoverFunctions, type LoadedFunction, loadFunctions } from "./host/function-loader.ts";
+import { functionFiles, readFunctionSettings } from "./host/function-config.ts";
+import { discoverFunctions } from "./host/function-loader.ts";
+import { type FunctionWorker, startWorkers } from "./host/function-workers.ts";
 import { gatewayJwtCheck } from "./host/gateway-auth.ts";
 import { CORS_HEADERS, jsonError } from "./host/http-common.ts";
+import { repoRoot } from "./paths.ts";
 
 type StorageHandler = (
   req: Request,
@@ -19,6 +22,11 @@ type StorageHandler = (
 
 const SHUTDOWN_GRACE_MS = 5000;
 const supabaseDir = new URL("../supabase/", import.meta.url);
+// What the gateway needs but a deployed function never sees.
+const GATEWAY_ONLY_ENV = ["PORT", "STACK_DIR"];
+
+// Headers about one hop's connection, not the request (RFC 9110 section 7.6.1).
+const HOP_BY_HOP = ["connection", "keep-alive", "transfer-encoding", "te", "upgrade", "host"];
 
 function log(fields: Record<string, unknown>): void {
   console.log(JSON.stringify({ time: new Date().toISOString(), ...fields }));
@@ -76,14 +84,26 @@ async function main(): Promise<void> {
   const port = Number(Deno.env.get("PORT") ?? "54321");
   const keys = await loadOrCreateKeys(stackDir);
   provideSupabaseEnv(keys, port);
-  installEdgeRuntime();
 
   const jwksBody = JSON.stringify(publicJwks(keys));
   const checkJwt = gatewayJwtCheck(publicJwks(keys));
   const settingsOf = await readFunctionSettings(new URL("config.toml", supabaseDir).pathname);
   const functionsDir = new URL("functions/", supabaseDir);
   const names = (await discoverFunctions(functionsDir)).filter((n) => settingsOf(n).enabled);
-  const functions: Map<string, LoadedFunction> = await loadFunctions(functionsDir, names);
+  const functionEnv = Deno.env.toObject();
+  for (const name of GATEWAY_ONLY_ENV) delete functionEnv[name];
+  const functions: Map<string, FunctionWorker> = await startWorkers(names.map((name) => {
+    const files = functionFiles(repoRoot, name, settingsOf(name));
+    return {
+      name,
+      files: {
+        entrypoint: join(repoRoot, files.entrypoint),
+        importMap: files.importMap && join(repoRoot, files.importMap),
+      },
+      env: functionEnv,
+      log,
+    };
+  }));
   for (const fn of functions.values()) {
     if (fn.bootError) {
       log({ level: "error", msg: "function boot error", fn: fn.name, error: fn.bootError });
@@ -100,34 +120,43 @@ async function main(): Promise<void> {
     const [, name, rest] = url.pathname.match(/^\/functions\/v1\/([^/]+)(\/.*)?$/) ?? [];
     const fn = name ? functions.get(name) : undefined;
     if (!fn) return jsonError(404, "not_found", `Function not found: ${name ?? ""}`);
-    if (!fn.handler) return jsonError(503, "boot_error", `Function failed to start: ${name}`);
     if (settingsOf(name).verifyJwt) {
       const problem = await checkJwt(req.headers.get("authorization"));
       if (problem) return jsonError(401, "unauthorized", problem);
     }
+    const worker = await fn.port();
+    if ("error" in worker) {
+      log({ level: "error", msg: "function unavailable", fn: name, error: worker.error });
+      return jsonError(503, "boot_error", `Function failed to start: ${name}`);
+    }
     // Supabase hands the function `/<name>/<rest>`: /functions/v1 is the gateway's prefix.
-    const target = new URL(url);
-    target.pathname = `/${name}${rest ?? ""}`;
+    const target = new URL(`http://127.0.0.1:${worker.port}/${name}${rest ?? ""}${url.search}`);
     const headers = new Headers(req.headers);
+    for (const hop of HOP_BY_HOP) headers.delete(hop);
     headers.set("x-request-id", requestId);
-    const forwarded = new Request(target, {
-      method: req.method,
-      headers,
-      body: req.body,
-      signal: req.signal,
-      redirect: "manual",
-    });
+    headers.set("x-forwarded-host", url.host);
+    const peer = info.remoteAddr as Deno.NetAddr;
+    if (peer.hostname) headers.set("x-forwarded-for", peer.hostname);
+    // The worker must not compress: this gateway answers the caller (and compresses for it).
+    headers.set("accept-encoding", "identity");
     try {
-      return await fn.handler(forwarded, info);
+      return await fetch(target, {
+        method: req.method,
+        headers,
+        body: req.body,
+        signal: req.signal,
+        redirect: "manual",
+      });
     } catch (err) {
+      if (req.signal.aborted) return jsonError(499, "client_closed", "Client closed the request");
       log({
         level: "error",
-        msg: "function threw",
+        msg: "function worker unreachable",
         fn: name,
         request_id: requestId,
         error: String((err as Error)?.stack ?? err),
       });
-      return jsonError(500, "internal_error", "Internal server error");
+      return jsonError(502, "worker_error", `Function worker failed: ${name}`);
     }
   }
 
@@ -200,8 +229,8 @@ async function main(): Promise<void> {
     stopping = true;
     log({ level: "info", msg: "shutting down", signal });
     await Promise.race([server.shutdown(), new Promise((r) => setTimeout(r, SHUTDOWN_GRACE_MS))]);
-    const left = await drainBackgroundTasks(SHUTDOWN_GRACE_MS);
-    if (left > 0) log({ level: "warn", msg: "background tasks abandoned", count: left });
+    // Each worker drains its own EdgeRuntime.waitUntil tasks before it exits.
+    await Promise.all([...functions.values()].map((fn) => fn.stop(SHUTDOWN_GRACE_MS)));
     Deno.exit(0);
   };
   Deno.addSignalListener("SIGTERM", () => stop("SIGTERM"));

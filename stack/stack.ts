@@ -9,6 +9,7 @@ import { loadOrCreateKeys, mintAccessToken, publicJwks } from "./keys.ts";
 import { applyBootstrap, pushMigrations, writeVaultSecrets } from "./migrate.ts";
 import { geminiEnv } from "./gemini-env.ts";
 import { ensurePackages } from "./packages.ts";
+import { edgeDeno, ensureTool } from "./tools.ts";
 import { repoRoot, stackPaths } from "./paths.ts";
 import type { Instance, StackPaths } from "./paths.ts";
 import {
@@ -89,9 +90,10 @@ export function functionsEnv(paths: StackPaths, state: StackState): Record<strin
   };
 }
 
-async function waitHttp(url: string, timeoutMs: number): Promise<void> {
+async function waitHttp(url: string, timeoutMs: number, running = () => true): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
+    if (!running()) throw new Error(`the process serving ${url} exited (see its log)`);
     try {
       const res = await fetch(url);
       await res.body?.cancel();
@@ -110,6 +112,7 @@ export async function up(instance: Instance, options: UpOptions = {}): Promise<S
   const log = options.quiet ? () => {} : (msg: string) => console.log(msg);
   const paths = stackPaths(instance);
   await ensurePackages();
+  await ensureTool(edgeDeno);
   await installExtensions();
   await Deno.mkdir(paths.dir, { recursive: true });
   const previous = readState(instance);
@@ -176,7 +179,8 @@ export async function up(instance: Instance, options: UpOptions = {}): Promise<S
   if (!alive(readPid(paths, "functions"))) {
     await startService(paths, "functions", env);
   }
-  await waitHttp(`${state.apiUrl}/health`, 30_000);
+  // On a fresh machine the functions' Deno 2.1 fetches their npm packages on first boot.
+  await waitHttp(`${state.apiUrl}/health`, 180_000, () => alive(readPid(paths, "functions")));
   log(`[stack:${instance}] ready: API ${state.apiUrl}, DB ${state.dbUrl}`);
   return state;
 }

@@ -1,10 +1,13 @@
 // `deno task test`: rebuilds the `test` stack from scratch (migrations and seed through the real
 // CLI's db push, as postgres), runs the database gates (CLI db lint and db advisors), every
-// pgTAP file with pg_prove and every Deno test against it, prints the counts, and stops the
-// stack.
-// Extra arguments are passed to `deno test` (e.g. a file or --filter).
+// pgTAP file with pg_prove and every Deno test against it, then the deploy check (the real
+// Supabase CLI deploys every function to a Management API stand-in and each is booted from the
+// uploaded files on Deno 2.1: stack/deploy-check.ts), prints the counts, and stops the stack.
+// Extra arguments are passed to `deno test` (e.g. a file or --filter); the gates, pgTAP and the
+// deploy check then do not run.
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { deployCheck } from "./deploy-check.ts";
 import { repoRoot, stackPaths } from "./paths.ts";
 
 // STACK_INSTANCE lets a second suite run beside another without sharing its stack.
@@ -102,6 +105,15 @@ async function runDenoTests(state: StackState, extra: string[]): Promise<Outcome
   return { passed, failed, ok: code === 0 };
 }
 
+async function runDeployCheck(): Promise<Outcome> {
+  try {
+    return await deployCheck();
+  } catch (error) {
+    console.error(`[deploy] the deploy check could not run: ${(error as Error).stack ?? error}`);
+    return { passed: 0, failed: 1, ok: false };
+  }
+}
+
 async function main(extra: string[]): Promise<number> {
   const onlyDeno = extra.length > 0;
   console.log(`[test] rebuilding the ${instance} stack from scratch`);
@@ -124,13 +136,15 @@ async function main(extra: string[]): Promise<number> {
     const gates = onlyDeno ? none : await runGates(state);
     const db = onlyDeno ? none : await runPgTap(state);
     const deno = await runDenoTests(state, extra);
-    console.log(`\n[test] gates: ${gates.passed} passed, ${gates.failed} failed`);
-    console.log(`[test] pgTAP: ${db.passed} passed, ${db.failed} failed`);
-    console.log(`[test] Deno:  ${deno.passed} passed, ${deno.failed} failed`);
-    const passed = gates.passed + db.passed + deno.passed;
-    const failed = gates.failed + db.failed + deno.failed;
+    const deploy = onlyDeno ? none : await runDeployCheck();
+    console.log(`\n[test] gates:  ${gates.passed} passed, ${gates.failed} failed`);
+    console.log(`[test] pgTAP:  ${db.passed} passed, ${db.failed} failed`);
+    console.log(`[test] Deno:   ${deno.passed} passed, ${deno.failed} failed`);
+    if (!onlyDeno) console.log(`[test] deploy: ${deploy.passed} passed, ${deploy.failed} failed`);
+    const passed = gates.passed + db.passed + deno.passed + deploy.passed;
+    const failed = gates.failed + db.failed + deno.failed + deploy.failed;
     console.log(`${passed} passed, ${failed} failed`);
-    return gates.ok && db.ok && deno.ok ? 0 : 1;
+    return gates.ok && db.ok && deno.ok && deploy.ok ? 0 : 1;
   } finally {
     await down(instance);
   }

@@ -15,8 +15,12 @@ export interface NpmTool {
 /** The real Supabase CLI: `db push`, `db lint`, `db advisors`, `functions deploy`. */
 export const supabaseCli: NpmTool = { pkg: "supabase", version: "2.117.0", entry: ".bin/supabase" };
 
-/** Deno on the minor hosted Edge Runtime runs (2.1); functions run on it locally. */
-export const edgeDeno: NpmTool = { pkg: "deno", version: "2.1.10", entry: ".bin/deno" };
+/**
+ * Deno on the minor hosted Edge Runtime runs (2.1); functions run on it locally. The entry is
+ * the executable the package's install step places, not its node wrapper (.bin/deno), so a
+ * function's process is Deno itself: signals and stdin reach it directly.
+ */
+export const edgeDeno: NpmTool = { pkg: "deno", version: "2.1.10", entry: "deno/deno" };
 
 /** Supabase's type generator, the server `supabase gen types` runs in Docker. */
 export const postgresMeta: NpmTool = {

@@ -1,6 +1,7 @@
 // A stand-in for Supabase's `EdgeRuntime` global: waitUntil keeps background work alive after
-// the response is sent. Here every function shares one process, so we only need to remember
-// the pending promises, log their failures, and let shutdown wait for them.
+// the response is sent. Each function runs in its own edge worker process (edge-worker.ts), so
+// we only need to remember its pending promises, log their failures, and let shutdown wait for
+// them. Runs on Deno 2.1 under the function's import map: no imports here.
 const pending = new Set<Promise<unknown>>();
 
 export function installEdgeRuntime(): void {

@@ -1,7 +1,8 @@
-// Loads every supabase/functions/<name>/index.ts into this process. A Supabase function
-// registers its handler with a top-level `Deno.serve(...)` (or `export default { fetch }`), so
-// while importing one we swap Deno.serve for a capture that records the handler instead of
-// opening a port. Imports run one at a time so each capture belongs to exactly one function.
+// Loads one function's entrypoint into this process (an edge worker, see edge-worker.ts). A
+// Supabase function registers its handler with a top-level `Deno.serve(...)` (or `export
+// default { fetch }`), so while importing it we swap Deno.serve for a capture that records the
+// handler instead of opening a port. Runs on Deno 2.1 under the function's import map: no bare
+// imports here.
 export type Handler = (req: Request, info: Deno.ServeHandlerInfo) => Response | Promise<Response>;
 
 export interface LoadedFunction {
@@ -33,7 +34,7 @@ function fakeServer(): Deno.HttpServer {
   } as unknown as Deno.HttpServer;
 }
 
-async function loadOne(name: string, entry: URL): Promise<LoadedFunction> {
+export async function loadFunction(name: string, entry: URL): Promise<LoadedFunction> {
   const realServe = Deno.serve;
   let captured: Handler | undefined;
   (Deno as { serve: unknown }).serve = (...args: ServeArgs) => {
@@ -66,15 +67,4 @@ export async function discoverFunctions(functionsDir: URL): Promise<string[]> {
     }
   }
   return names.sort();
-}
-
-export async function loadFunctions(
-  functionsDir: URL,
-  names: string[],
-): Promise<Map<string, LoadedFunction>> {
-  const loaded = new Map<string, LoadedFunction>();
-  for (const name of names) {
-    loaded.set(name, await loadOne(name, new URL(`${name}/index.ts`, functionsDir)));
-  }
-  return loaded;
 }
