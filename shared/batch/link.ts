@@ -10,6 +10,7 @@ import {
   type ClaimedItem,
   claimItems,
   failItem,
+  failItemModelUnavailable,
   type Job,
   loadJob,
 } from "./ledger.ts";
@@ -91,6 +92,9 @@ export async function runLink(
 
   let apiKey = "";
   let setupProblem: string | null = null;
+  // The catalogue says the run's model is gone (retired since the run started): calling
+  // Google would only collect 404s.
+  const modelGone = job.model_unavailable;
   try {
     apiKey = await apiKeyFor(job);
   } catch (err) {
@@ -113,7 +117,9 @@ export async function runLink(
   let reconcileNeeded = false;
 
   const start = (item: ClaimedItem, ctx: ItemContext) => {
-    const work = setupProblem
+    const work = modelGone
+      ? failItemModelUnavailable(item, modelGone).then((o) => ({ ...o, fatal: true }))
+      : setupProblem
       // Nothing can succeed without a key or model: one fatal outcome fails the whole run.
       ? failItem(item, "fatal", setupProblem).then((o) => ({ ...o, fatal: true }))
       : processItem(item, ctx);
