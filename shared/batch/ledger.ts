@@ -102,6 +102,12 @@ export function failItem(
   );
 }
 
+export function loadModelStatus(
+  executionId: string,
+): Promise<{ model: string | null; model_unavailable: string | null } | null> {
+  return call((tx) => tx`select private.execution_model(${executionId}) as r`);
+}
+
 /** A fatal failure because the model is gone: the execution and its items get model_unavailable. */
 export function failItemModelUnavailable(item: ClaimedItem, message: string): Promise<Outcome> {
   return call<Outcome>((tx) =>

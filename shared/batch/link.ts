@@ -13,6 +13,7 @@ import {
   failItemModelUnavailable,
   type Job,
   loadJob,
+  loadModelStatus,
 } from "./ledger.ts";
 import { type ItemContext, processItem } from "./process-item.ts";
 import { reconcileStorage } from "./reconcile.ts";
@@ -93,8 +94,8 @@ export async function runLink(
   let apiKey = "";
   let setupProblem: string | null = null;
   // The catalogue says the run's model is gone (retired since the run started): calling
-  // Google would only collect 404s.
-  const modelGone = job.model_unavailable;
+  // Google would only collect 404s. Asked again after every backoff wait, when time passed.
+  let modelGone = job.model_unavailable;
   try {
     apiKey = await apiKeyFor(job);
   } catch (err) {
@@ -115,6 +116,7 @@ export async function runLink(
   let finalisedHere = false;
   let fatal = false;
   let reconcileNeeded = false;
+  let backingOff = false;
 
   const start = (item: ClaimedItem, ctx: ItemContext) => {
     const work = modelGone
@@ -152,7 +154,7 @@ export async function runLink(
         break;
       }
       leaseMs = (claim.lease_seconds ?? 180) * 1000;
-      const ctx: ItemContext = { job, apiKey, settings, leaseMs };
+      const ctx: ItemContext = { job, apiKey, settings, leaseMs, modelGone: () => modelGone };
       for (const item of claim.items) start(item, ctx);
       report.claimed += claim.items.length;
       if (
@@ -180,10 +182,16 @@ export async function runLink(
           waitMs = 100;
         } else {
           waitMs = Math.max(claim.next_due_in_ms ?? 1000, 10); // retries not yet due
+          backingOff = true;
         }
       }
     }
     await wakeup.wait(Math.min(waitMs, Math.max(claimUntil - Date.now(), 0)));
+    if (backingOff && !modelGone) {
+      backingOff = false;
+      modelGone = (await loadModelStatus(executionId).catch(() => null))?.model_unavailable ??
+        null;
+    }
   }
 
   if (report.stoppedBecause === "budget") {

@@ -19,6 +19,8 @@ export interface ItemContext {
   apiKey: string;
   settings: LinkSettings;
   leaseMs: number;
+  /** Why the run's model is gone, if the link learnt it while this item was in flight. */
+  modelGone?: () => string | null;
 }
 
 function stemVariants(stem: string): string[] {
@@ -62,8 +64,11 @@ export async function processItem(item: ClaimedItem, ctx: ItemContext): Promise<
     imageSize: job.image_size ?? undefined,
     timeoutMs: ctx.settings.generateTimeoutMs,
   });
-  if (!result.ok && result.kind === "fatal" && result.code === "model_unavailable") {
-    const outcome = await record(item, () => failItemModelUnavailable(item, result.message));
+  const gone = !result.ok && result.kind === "transient" ? ctx.modelGone?.() : null;
+  if (!result.ok && (gone || (result.kind === "fatal" && result.code === "model_unavailable"))) {
+    // A retry would only wait for a model that is not coming back.
+    const message = gone || result.message;
+    const outcome = await record(item, () => failItemModelUnavailable(item, message));
     return { ...outcome, fatal: true };
   }
   if (!result.ok) {
