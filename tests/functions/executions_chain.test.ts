@@ -84,7 +84,7 @@ Deno.test({
             failed: 10,
             cancelled: 0,
             total: 50,
-            cost: 1.56,
+            cost: 2.68,
             revenue: 4,
           });
           const rows = await items(id);
