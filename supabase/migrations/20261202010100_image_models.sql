@@ -121,10 +121,12 @@ comment on trigger set_updated_at on public.image_models is 'Stamps updated_at o
 -- Prices are cost data, and lifecycle is an operations view: clients never read the
 -- catalogue (their workflow config says what they may ask for). Admins read it and may
 -- record what Google announces (lifecycle, prices) without a deploy; nobody deletes a model
--- (configs and executions name it by id).
+-- (configs and executions name it by id), and no service caller writes it.
 alter table public.image_models enable row level security;
-revoke all on public.image_models from anon, authenticated;
+revoke all on public.image_models from anon, authenticated, service_role;
 grant select, insert, update on public.image_models to authenticated;
+-- The batch engine reads the catalogue through private definer functions; it never writes it.
+grant select on public.image_models to service_role;
 
 create policy image_models_select on public.image_models for select to authenticated
   using ((select private.is_admin()));

@@ -134,10 +134,14 @@ as $$
 declare
   v_config_written boolean := tg_op = 'INSERT'
     or new.config is distinct from old.config or new.workflow_type is distinct from old.workflow_type;
+  -- Moving to a retired model is refused; a template already on one may still be edited (to be
+  -- moved, or switched off).
+  v_model_written boolean := tg_op = 'INSERT' or new.config -> 'model' is distinct from old.config -> 'model';
   v_revenue_written boolean := tg_op = 'INSERT'
     or new.revenue_per_execution is distinct from old.revenue_per_execution
     or new.revenue_per_size is distinct from old.revenue_per_size;
   v_price numeric;
+  v_problem jsonb;
   w record;
 begin
   if current_user in ('authenticated', 'anon') and not (select private.is_admin()) then
@@ -150,7 +154,7 @@ begin
   if v_config_written or v_revenue_written then
     perform private.raise_config_problem(
       private.config_model_problem(new.workflow_type, new.config, new.revenue_per_execution,
-        new.revenue_per_size, v_config_written),
+        new.revenue_per_size, v_model_written),
       null);
   end if;
   if tg_op = 'UPDATE' and v_revenue_written then
@@ -160,10 +164,13 @@ begin
       where x.template_id = new.id and jsonb_typeof(x.config -> 'model') = 'string'
       order by x.name, x.id
     loop
-      perform private.raise_config_problem(
-        private.config_model_problem(coalesce(w.config ->> 'workflow_type', new.workflow_type),
-          w.config, new.revenue_per_execution, new.revenue_per_size, false),
-        format('Workflow "%s" (%s)', w.name, w.id));
+      -- Only the margin is this change's business (a workflow stuck on a model that left the
+      -- catalogue is the at-risk view's).
+      v_problem := private.config_model_problem(coalesce(w.config ->> 'workflow_type', new.workflow_type),
+        w.config, new.revenue_per_execution, new.revenue_per_size, false);
+      if v_problem ->> 'code' = 'revenue_below_cost' then
+        perform private.raise_config_problem(v_problem, format('Workflow "%s" (%s)', w.name, w.id));
+      end if;
     end loop;
   end if;
   select (m.price_per_image ->> m.default_image_size)::numeric into v_price
@@ -192,6 +199,7 @@ declare
   v_revenue_per_size jsonb;
   v_type text;
   v_shape text;
+  v_model_written boolean;
 begin
   if current_user in ('authenticated', 'anon') and not (select private.is_admin()) then
     return new;
@@ -203,6 +211,7 @@ begin
     and new.template_id is not distinct from old.template_id then
     return new;
   end if;
+  v_model_written := tg_op = 'INSERT' or new.config -> 'model' is distinct from old.config -> 'model';
   select x.workflow_type, x.revenue_per_execution, x.revenue_per_size
   into v_template_type, v_revenue, v_revenue_per_size
   from public.workflow_templates x where x.id = new.template_id;
@@ -213,15 +222,21 @@ begin
       using errcode = 'MS422', hint = 'invalid_config',
         detail = jsonb_build_array(jsonb_build_object('field', 'config', 'message', v_shape))::text;
   end if;
+  -- A workflow left on a model that is gone may still be edited (moved, propagated to, switched
+  -- off): lifecycle and catalogue are checked when the model itself is written.
+  if not v_model_written
+    and not exists (select 1 from public.image_models m where m.id = new.config ->> 'model') then
+    return new;
+  end if;
   -- Billed at its template's revenue; without a template there is none to keep above cost.
   perform private.raise_config_problem(
     private.config_model_problem(v_type, new.config, coalesce(v_revenue, 0),
-      coalesce(v_revenue_per_size, '{}'::jsonb), true),
+      coalesce(v_revenue_per_size, '{}'::jsonb), v_model_written),
     null);
   return new;
 end
 $$;
-comment on function private.workflows_check_model() is 'BEFORE INSERT/UPDATE on workflows: a config that names a model must be well-formed and only ask for what the model offers, above the template''s revenue (MS422).';
+comment on function private.workflows_check_model() is 'BEFORE INSERT/UPDATE on workflows: a config that names a model must be well-formed and only ask for what the model offers, above the template''s revenue (MS422); a retired or unknown model is refused when it is written, not when other settings change.';
 revoke all on function private.workflows_check_model() from public;
 
 create trigger workflows_check_model before insert or update on public.workflows
