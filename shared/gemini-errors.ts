@@ -5,7 +5,7 @@ import { ApiError, type GenerateContentResponse } from "@google/genai";
 export type GenerateFailure =
   | { ok: false; kind: "transient"; message: string; retryAfterMs?: number }
   | { ok: false; kind: "permanent"; message: string }
-  | { ok: false; kind: "fatal"; message: string };
+  | { ok: false; kind: "fatal"; message: string; code?: "model_unavailable" };
 
 interface GoogleStatus {
   code?: number;
@@ -109,11 +109,13 @@ function classify(
         message: `The Gemini API key was refused (${label}): ${detail}`,
       };
     }
-    // The model id comes from the template, so every prompt of the execution would fail alike.
+    // Google answers 404 NOT_FOUND for a model it shut down (or never had). The model comes
+    // from the execution's snapshot, so every prompt would fail alike: stop at once.
     if (err.status === 404) {
       return {
         ok: false,
         kind: "fatal",
+        code: "model_unavailable",
         message: `Gemini model ${ctx.model} is not available (${label}): ${detail}`,
       };
     }

@@ -53,6 +53,7 @@ interface Progress {
 interface View {
   id: string;
   status: string;
+  model: string | null;
   progress: Progress;
   cost: { cost_so_far: number; revenue_so_far: number };
   duration_seconds: number | null;
@@ -143,7 +144,8 @@ export async function runDemo(state: StackState): Promise<void> {
       throw new Error(`start-execution refused: ${body || error.message}`);
     }
     const id = (data as View).id;
-    console.log(`  execution ${id}\n`);
+    // The model comes from the workflow config (seed.sql), snapshotted by the start.
+    console.log(`  execution ${id} on ${(data as View).model ?? "(no model)"}\n`);
 
     const tty = Deno.stdout.isTerminal();
     const encoder = new TextEncoder();

@@ -56,37 +56,43 @@ values
    'a0000000-0000-4000-8000-000000000004', 'owner')
 on conflict (id) do nothing;
 
--- Costs are provider list prices per image. Pro: the schema document says 0.10, but Gemini 3
--- Pro Image lists at $0.134 per 1K/2K image ($0.24 at 4K); the list price is used so margins
--- are not overstated. requires_api_key is false on Flash so the demo runs on the platform
--- key; Pro keeps the document's bring-your-own-key setting.
+-- Templates on the current Gemini image models (public.image_models; ids, sizes and list
+-- prices as of 2026-12-01 are cited there). cost_per_execution is kept from the catalogue
+-- (the list price at the model's default size, 1K): Flash $0.067, Pro $0.134. Revenue is
+-- per image and stays above the list price at every size a template offers (the database
+-- refuses anything else): Flash $0.10 at 512/1K (costs $0.045/$0.067), $0.15 at 2K ($0.101),
+-- $0.22 at 4K ($0.151); Pro $0.25 at 1K/2K ($0.134) and 4K ($0.24, a thin margin kept from
+-- the schema document's price). requires_api_key is false on Flash so the demo runs on the
+-- platform key; Pro keeps the document's bring-your-own-key setting.
 insert into public.workflow_templates (
-  id, name, description, icon, workflow_type, config, cost_per_execution, revenue_per_execution, is_active
+  id, name, description, icon, workflow_type, config, cost_per_execution, revenue_per_execution,
+  revenue_per_size, is_active
 )
 values
   ('d0000000-0000-4000-8000-000000000001', 'Flash Image Gen',
-   'Fast AI image generation with Gemini 2.5 Flash Image', 'zap', 'nano_banana',
+   'Fast AI image generation with Gemini 3.1 Flash Image, 512px to 4K', 'zap', 'nano_banana',
    '{
       "workflow_type": "nano_banana",
-      "model": "gemini-2.5-flash-image",
+      "model": "gemini-3.1-flash-image",
       "max_prompts": 100,
       "requires_api_key": false,
       "supports_reference_images": true,
-      "aspect_ratios": ["1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9"]
+      "aspect_ratios": ["1:1", "1:4", "1:8", "2:3", "3:2", "3:4", "4:1", "4:3", "4:5", "5:4", "8:1", "9:16", "16:9", "21:9"],
+      "image_sizes": ["512", "1K", "2K", "4K"]
     }',
-   0.039, 0.10, true),
+   0.067, 0.10, '{"2K": 0.15, "4K": 0.22}', true),
   ('d0000000-0000-4000-8000-000000000002', 'Pro Image Gen',
    'High-fidelity AI image generation with Gemini 3 Pro Image, up to 4K', 'sparkles', 'pro_banana',
    '{
       "workflow_type": "pro_banana",
-      "model": "gemini-3-pro-image-preview",
+      "model": "gemini-3-pro-image",
       "max_prompts": 100,
       "requires_api_key": true,
       "supports_reference_images": true,
       "aspect_ratios": ["1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9"],
       "image_sizes": ["1K", "2K", "4K"]
     }',
-   0.134, 0.25, true)
+   0.134, 0.25, '{}', true)
 on conflict (id) do nothing;
 
 -- Acme's workflow is assigned from Flash Image Gen: it carries a copy of the template config

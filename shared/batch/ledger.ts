@@ -40,7 +40,10 @@ export interface Job {
   execution_id: string;
   client_id: string;
   status: string;
+  /** The model the run snapshotted when it started (see private.execution_model). */
   model: string | null;
+  /** Why the catalogue says that model cannot be called (unknown, retired), or null. */
+  model_unavailable: string | null;
   workflow_type: string | null;
   concurrency: number;
   aspect_ratio: string | null;
@@ -65,7 +68,11 @@ async function call<T>(
 }
 
 export function loadJob(executionId: string): Promise<Job | null> {
-  return call<Job | null>((tx) => tx`select private.execution_job(${executionId}) as r`);
+  // The model (and whether it is still there) comes from the execution's own snapshot.
+  return call<Job | null>((tx) =>
+    tx`select private.execution_job(${executionId}) || private.execution_model(${executionId})
+         as r`
+  );
 }
 
 export function claimItems(executionId: string, limit: number): Promise<Claim> {
@@ -92,6 +99,20 @@ export function failItem(
   return call<Outcome>((tx) =>
     tx`select private.fail_batch_item(${item.id}, ${item.lease_token}, ${kind}, ${message},
          ${retryAfterMs === undefined ? null : Math.round(retryAfterMs)}) as r`
+  );
+}
+
+export function loadModelStatus(
+  executionId: string,
+): Promise<{ model: string | null; model_unavailable: string | null } | null> {
+  return call((tx) => tx`select private.execution_model(${executionId}) as r`);
+}
+
+/** A fatal failure because the model is gone: the execution and its items get model_unavailable. */
+export function failItemModelUnavailable(item: ClaimedItem, message: string): Promise<Outcome> {
+  return call<Outcome>((tx) =>
+    tx`select private.fail_batch_item_model_unavailable(${item.id}, ${item.lease_token},
+         ${message}) as r`
   );
 }
 

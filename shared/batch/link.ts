@@ -10,8 +10,10 @@ import {
   type ClaimedItem,
   claimItems,
   failItem,
+  failItemModelUnavailable,
   type Job,
   loadJob,
+  loadModelStatus,
 } from "./ledger.ts";
 import { type ItemContext, processItem } from "./process-item.ts";
 import { reconcileStorage } from "./reconcile.ts";
@@ -91,6 +93,9 @@ export async function runLink(
 
   let apiKey = "";
   let setupProblem: string | null = null;
+  // The catalogue says the run's model is gone (retired since the run started): calling
+  // Google would only collect 404s. Asked again after every backoff wait, when time passed.
+  let modelGone = job.model_unavailable;
   try {
     apiKey = await apiKeyFor(job);
   } catch (err) {
@@ -111,9 +116,12 @@ export async function runLink(
   let finalisedHere = false;
   let fatal = false;
   let reconcileNeeded = false;
+  let backingOff = false;
 
   const start = (item: ClaimedItem, ctx: ItemContext) => {
-    const work = setupProblem
+    const work = modelGone
+      ? failItemModelUnavailable(item, modelGone).then((o) => ({ ...o, fatal: true }))
+      : setupProblem
       // Nothing can succeed without a key or model: one fatal outcome fails the whole run.
       ? failItem(item, "fatal", setupProblem).then((o) => ({ ...o, fatal: true }))
       : processItem(item, ctx);
@@ -146,7 +154,7 @@ export async function runLink(
         break;
       }
       leaseMs = (claim.lease_seconds ?? 180) * 1000;
-      const ctx: ItemContext = { job, apiKey, settings, leaseMs };
+      const ctx: ItemContext = { job, apiKey, settings, leaseMs, modelGone: () => modelGone };
       for (const item of claim.items) start(item, ctx);
       report.claimed += claim.items.length;
       if (
@@ -174,10 +182,16 @@ export async function runLink(
           waitMs = 100;
         } else {
           waitMs = Math.max(claim.next_due_in_ms ?? 1000, 10); // retries not yet due
+          backingOff = true;
         }
       }
     }
     await wakeup.wait(Math.min(waitMs, Math.max(claimUntil - Date.now(), 0)));
+    if (backingOff && !modelGone) {
+      backingOff = false;
+      modelGone = (await loadModelStatus(executionId).catch(() => null))?.model_unavailable ??
+        null;
+    }
   }
 
   if (report.stoppedBecause === "budget") {

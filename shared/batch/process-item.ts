@@ -1,10 +1,17 @@
 // One leased ledger item: generate, upload under the name recorded at claim time, commit with
 // the lease token. Never throws: every outcome is written to the ledger, and if even that
 // fails the lease runs out and the item is claimed again.
-import { generateImage, type ImageSize } from "../gemini.ts";
+import { generateImage } from "../gemini.ts";
 import { log } from "../http.ts";
 import { extensionFor, removeResults, resultExtensions, uploadResult } from "../results-storage.ts";
-import { type ClaimedItem, completeItem, failItem, type Job, type Outcome } from "./ledger.ts";
+import {
+  type ClaimedItem,
+  completeItem,
+  failItem,
+  failItemModelUnavailable,
+  type Job,
+  type Outcome,
+} from "./ledger.ts";
 import type { LinkSettings } from "./settings.ts";
 
 export interface ItemContext {
@@ -12,6 +19,8 @@ export interface ItemContext {
   apiKey: string;
   settings: LinkSettings;
   leaseMs: number;
+  /** Why the run's model is gone, if the link learnt it while this item was in flight. */
+  modelGone?: () => string | null;
 }
 
 function stemVariants(stem: string): string[] {
@@ -52,9 +61,16 @@ export async function processItem(item: ClaimedItem, ctx: ItemContext): Promise<
     prompt: item.prompt,
     referenceImages: job.reference_images.map((i) => ({ mimeType: i.mime_type, data: i.data })),
     aspectRatio: job.aspect_ratio ?? undefined,
-    imageSize: (job.image_size ?? undefined) as ImageSize | undefined,
+    imageSize: job.image_size ?? undefined,
     timeoutMs: ctx.settings.generateTimeoutMs,
   });
+  const gone = !result.ok && result.kind === "transient" ? ctx.modelGone?.() : null;
+  if (!result.ok && (gone || (result.kind === "fatal" && result.code === "model_unavailable"))) {
+    // A retry would only wait for a model that is not coming back.
+    const message = gone || result.message;
+    const outcome = await record(item, () => failItemModelUnavailable(item, message));
+    return { ...outcome, fatal: true };
+  }
   if (!result.ok) {
     const outcome = await record(
       item,

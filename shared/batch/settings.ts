@@ -26,8 +26,8 @@ export interface LinkSettings {
 // Resident memory one item in flight costs a link, by output size: the answer streamed in,
 // the decoded image, the upload's copies and the garbage they leave until the next GC. 2K is
 // measured (bench/memory.ts: ~17 MB per image above the idle worker); 1K and 4K scale it by
-// the image's pixel count. Models without imageSize (Gemini 2.5) answer about 1K images.
-const itemMemoryMbBySize: Record<string, number> = { "1K": 5, "2K": 17, "4K": 60 };
+// the image's pixel count (512 is a quarter of 1K). A request without a size gets 1K.
+const itemMemoryMbBySize: Record<string, number> = { "512": 2, "1K": 5, "2K": 17, "4K": 60 };
 
 export function itemMemoryMb(imageSize: string | null): number {
   return itemMemoryMbBySize[imageSize ?? "1K"] ?? itemMemoryMbBySize["4K"];

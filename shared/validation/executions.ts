@@ -5,19 +5,27 @@ import { z } from "zod";
 import { pageQuery, text, uuid } from "./common.ts";
 
 export const imageMimeTypes = ["image/png", "image/jpeg", "image/webp"] as const;
+// Gemini's imageConfig vocabulary (every value some model accepts). Which of them a given
+// workflow's model offers is the model catalogue's call (public.image_models): the database
+// refuses the rest with 422 naming the field.
 export const aspectRatios = [
   "1:1",
+  "1:4",
+  "1:8",
   "2:3",
   "3:2",
   "3:4",
+  "4:1",
   "4:3",
   "4:5",
   "5:4",
+  "8:1",
   "9:16",
   "16:9",
   "21:9",
 ] as const;
-export const imageSizes = ["1K", "2K", "4K"] as const;
+/** Output sizes; "512" is 0.5K. The API wants the upper-case K. */
+export const imageSizes = ["512", "1K", "2K", "4K"] as const;
 export const executionStatuses = [
   "pending",
   "processing",

@@ -1,6 +1,8 @@
 // Workflow templates (assign-template): the config of each workflow type, and the bodies and
 // query of the template routes. The database checks the same config shape
-// (private.template_config_problem), so these schemas and that check must change together.
+// (private.template_config_problem), so these schemas and that check must change together;
+// what a model offers (ratios, sizes, prices, lifecycle) only the database knows (the model
+// catalogue, public.image_models), and it answers 422 naming the field.
 import { z } from "zod";
 import { text, uuid } from "./common.ts";
 // One list of what Gemini accepts, shared with the execution options.
@@ -27,19 +29,20 @@ const configFields = {
   supports_reference_images: z.boolean().optional(),
   max_reference_images: z.number().int().min(0).max(14).optional(),
   aspect_ratios: z.array(z.enum(aspectRatios)).min(1).max(aspectRatios.length).optional(),
+  image_sizes: z.array(z.enum(imageSizes)).min(1).max(imageSizes.length).optional(),
   concurrency: z.number().int().min(1).max(50).optional(),
   overridable: z.array(z.enum(overridableKeys)).max(overridableKeys.length).optional(),
 };
 
+// The two types differ in the model family they run on (flash / pro), which the catalogue
+// checks; the settings are the same.
 export const nanoBananaConfig = z.strictObject({
   workflow_type: z.literal("nano_banana").optional(),
   ...configFields,
 });
-// imageSize exists only on Gemini 3 (pro) image models.
 export const proBananaConfig = z.strictObject({
   workflow_type: z.literal("pro_banana").optional(),
   ...configFields,
-  image_sizes: z.array(z.enum(imageSizes)).min(1).max(imageSizes.length).optional(),
 });
 export type NanoBananaConfig = z.infer<typeof nanoBananaConfig>;
 export type ProBananaConfig = z.infer<typeof proBananaConfig>;
@@ -47,12 +50,16 @@ export type WorkflowConfig = NanoBananaConfig | ProBananaConfig;
 
 const money = z.number().min(0).max(999999);
 
+/** Revenue per image at the sizes where it differs from revenue_per_execution. */
+export const revenuePerSize = z.partialRecord(z.enum(imageSizes), money);
+
+// No cost_per_execution: the provider's price comes from the model catalogue.
 const templateFields = {
   name: text(200),
   description: text(2000).nullable().optional(),
   icon: text(50).optional(),
-  cost_per_execution: money.optional(),
   revenue_per_execution: money.optional(),
+  revenue_per_size: revenuePerSize.optional(),
   is_active: z.boolean().optional(),
 };
 
@@ -81,8 +88,8 @@ export const templatePatch = z
     name: templateFields.name.optional(),
     description: templateFields.description,
     icon: templateFields.icon,
-    cost_per_execution: templateFields.cost_per_execution,
     revenue_per_execution: templateFields.revenue_per_execution,
+    revenue_per_size: templateFields.revenue_per_size,
     is_active: templateFields.is_active,
     workflow_type: z.enum(workflowTypes).optional(),
     config: z.unknown().optional(),
@@ -117,3 +124,9 @@ export const templatesQuery = z.strictObject({
 });
 
 export const templateIdParam = z.strictObject({ id: uuid });
+
+/** POST /assign-template/templates/:id/propagate */
+export const templatePropagate = z.strictObject({
+  dry_run: z.boolean({ message: "must be true (list what would change) or false (change it)" }),
+});
+export type TemplatePropagate = z.infer<typeof templatePropagate>;

@@ -1,5 +1,5 @@
-// Client workflows (assign-template): assigning a template, switching a workflow on or off,
-// listing them.
+// Client workflows (assign-template): assigning a template, changing a workflow (status, name,
+// config: model and options), listing them, and the ones whose model is at risk.
 import { z } from "zod";
 import { text, uuid } from "./common.ts";
 import { aspectRatios, imageSizes } from "./executions.ts";
@@ -32,10 +32,26 @@ export type AssignmentCreate = z.infer<typeof assignmentCreate>;
 
 export const workflowStatuses = ["active", "inactive"] as const;
 
-/** PATCH /assign-template/workflows/:id */
-export const workflowPatch = z.strictObject({
-  status: z.enum(workflowStatuses),
-});
+/**
+ * PATCH /assign-template/workflows/:id. `config` names the settings to change (the others
+ * stay); the database checks the result like a template's config (shape, and what the model
+ * offers above cost) and answers 422 naming the problem.
+ */
+export const workflowPatch = z
+  .strictObject({
+    status: z.enum(workflowStatuses).optional(),
+    name: text(200).optional(),
+    description: text(2000).nullable().optional(),
+    config: configOverrides.optional(),
+  })
+  .superRefine((body, ctx) => {
+    if (Object.keys(body).length === 0) {
+      ctx.addIssue({ code: "custom", message: "send at least one field to change", path: [] });
+    }
+    if (body.config !== undefined && Object.keys(body.config).length === 0) {
+      ctx.addIssue({ code: "custom", message: "name at least one setting", path: ["config"] });
+    }
+  });
 export type WorkflowPatch = z.infer<typeof workflowPatch>;
 
 /** GET /assign-template/workflows */
@@ -44,3 +60,9 @@ export const workflowsQuery = z.strictObject({
   status: z.enum(workflowStatuses).optional(),
 });
 export type WorkflowsQuery = z.infer<typeof workflowsQuery>;
+
+/** GET /assign-template/workflows/at-risk */
+export const workflowsAtRiskQuery = z.strictObject({
+  within_days: z.coerce.number().int().min(0).max(3650).default(60),
+});
+export type WorkflowsAtRiskQuery = z.infer<typeof workflowsAtRiskQuery>;

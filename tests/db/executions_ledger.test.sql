@@ -9,7 +9,7 @@ select plan(59);
 -- fixtures: a second Acme workflow with concurrency 2 and a key requirement, a Globex one
 insert into public.workflows (id, name, status, config, client_id, template_id) values
   ('e1000000-0000-4000-8000-000000000001', 'Acme BYOK', 'active',
-   '{"model":"gemini-3-pro-image-preview","max_prompts":5,"requires_api_key":true,"concurrency":2,"image_sizes":["1K"]}',
+   '{"model":"gemini-3-pro-image","max_prompts":5,"requires_api_key":true,"concurrency":2,"image_sizes":["1K"]}',
    'c0000000-0000-4000-8000-000000000001', 'd0000000-0000-4000-8000-000000000002');
 update private.batch_settings set max_attempts = 2, backoff_base_ms = 1000, client_concurrency = 20;
 
@@ -39,7 +39,7 @@ select is((select array_agg(status || ':' || batch_index || ':' || prompt_text o
 select is((select concurrency from workflow_executions e join ids using (id) where ids.name = 'flash'),
   10, 'start: concurrency comes from the workflow/default, not the caller');
 select is((select unit_cost::text || '/' || unit_revenue::text from workflow_executions e join ids using (id) where ids.name = 'flash'),
-  '0.0390/0.1000', 'start: price snapshot comes from the template, not the caller');
+  '0.0670/0.1000', 'start: price snapshot comes from the catalogue (1K price) and the template, not the caller');
 select ok((select last_kicked_at is not null from workflow_executions e join ids using (id) where ids.name = 'flash'),
   'start: the execution is marked kicked');
 select is((select count(*)::int from net.http_request_queue q, ids
@@ -57,8 +57,8 @@ select throws_ok($$insert into public.workflow_executions (workflow_id, client_i
   values ('e1000000-0000-4000-8000-000000000001', 'c0000000-0000-4000-8000-000000000001', auth.uid(), '{"prompts":["a"]}')$$,
   'MS422', 'This workflow runs on your own Gemini API key: send api_key', 'start: a BYOK workflow without a key is a 422');
 select throws_ok($$insert into public.workflow_executions (workflow_id, client_id, triggered_by_user_id, input_data)
-  values ('e0000000-0000-4000-8000-000000000001', 'c0000000-0000-4000-8000-000000000001', auth.uid(), '{"prompts":["a"],"image_size":"2K"}')$$,
-  'MS422', null, 'start: an image size the model does not offer is a 422');
+  values ('e0000000-0000-4000-8000-000000000001', 'c0000000-0000-4000-8000-000000000001', auth.uid(), '{"prompts":["a"],"image_size":"8K"}')$$,
+  'MS422', null, 'start: an image size the workflow does not offer is a 422');
 select tests.clear_authentication();
 select is((select count(*)::int from workflow_executions
            where triggered_by_user_id = 'a0000000-0000-4000-8000-000000000003' and created_at = now()),

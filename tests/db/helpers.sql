@@ -224,14 +224,15 @@ begin
     (tests.fx('mem_collab_a'), tests.fx('client_a'), tests.fx('collab_a'), 'collaborator'),
     (tests.fx('mem_owner_b'), tests.fx('client_b'), tests.fx('owner_b'), 'owner');
 
-  insert into public.workflow_templates (id, name, workflow_type, config) values
+  -- Revenue above the catalogue's price at the default size (the templates trigger insists).
+  insert into public.workflow_templates (id, name, workflow_type, config, revenue_per_execution) values
     (tests.fx('tpl'), 'RLS Template', 'nano_banana',
-      '{"model":"gemini-2.5-flash-image","max_prompts":100,"requires_api_key":false}'),
+      '{"model":"gemini-3.1-flash-image","max_prompts":100,"requires_api_key":false}', 0.5),
     (tests.fx('tpl_spare'), 'RLS Spare Template', 'pro_banana',
-      '{"model":"gemini-3-pro-image-preview","max_prompts":100,"requires_api_key":false}');
+      '{"model":"gemini-3-pro-image","max_prompts":100,"requires_api_key":false}', 0.5);
 
   insert into public.workflows (id, name, status, config, client_id, template_id) values
-    (tests.fx('wf_a'), 'A active', 'active', '{"model":"gemini-2.5-flash-image"}', tests.fx('client_a'), tests.fx('tpl')),
+    (tests.fx('wf_a'), 'A active', 'active', '{"model":"gemini-3.1-flash-image","max_prompts":100,"requires_api_key":false}', tests.fx('client_a'), tests.fx('tpl')),
     (tests.fx('wf_a_inactive'), 'A inactive', 'inactive', '{}', tests.fx('client_a'), tests.fx('tpl')),
     (tests.fx('wf_a_spare'), 'A spare', 'active', '{}', tests.fx('client_a'), null),
     (tests.fx('wf_b'), 'B active', 'active', '{}', tests.fx('client_b'), tests.fx('tpl'));

@@ -18,7 +18,7 @@ select is(
   'error:42501', 'workflow_templates insert: ' || a || ' is refused')
 from unnest(array['owner-a@rls.test', 'collab-a@rls.test', 'owner-b@rls.test', 'loner@rls.test']) a;
 select is(
-  tests.try_as('admin@rls.test', $$insert into public.workflow_templates (id, name, workflow_type, config) values (tests.fx('tpl_new'), 'T', 'nano_banana', '{"model":"m","max_prompts":1,"requires_api_key":false}')$$),
+  tests.try_as('admin@rls.test', $$insert into public.workflow_templates (id, name, workflow_type, config, revenue_per_execution) values (tests.fx('tpl_new'), 'T', 'nano_banana', '{"model":"gemini-3.1-flash-image","max_prompts":1,"requires_api_key":false}', 0.1)$$),
   'ok:1', 'workflow_templates insert: admin may insert');
 select is((select name from public.workflow_templates where id = tests.fx('tpl_new')), 'T',
   'workflow_templates insert: only the admin''s row exists');
@@ -29,7 +29,7 @@ from unnest(array['owner-a@rls.test', 'collab-a@rls.test', 'owner-b@rls.test', '
 select is(tests.try_as('admin@rls.test', $$update public.workflow_templates set description = 'edited' where id = tests.fx('tpl')$$),
   'ok:1', 'workflow_templates update: admin may update');
 select is((select description || '/' || cost_per_execution::text from public.workflow_templates where id = tests.fx('tpl')),
-  'edited/0.0000', 'workflow_templates update: admin''s edit stored, refused edits not');
+  'edited/0.0670', 'workflow_templates update: admin''s edit stored, refused edits not (cost is the catalogue''s 1K price)');
 
 select is(tests.try_as(a, $$delete from public.workflow_templates where id = tests.fx('tpl_spare')$$),
   'ok:0', 'workflow_templates delete: ' || a || ' is refused')
@@ -66,7 +66,7 @@ select is((select config from public.workflows where id = tests.fx('wf_new')), '
 select is(tests.try_as(a, $$update public.workflows set config = '{"max_prompts":100000}' where id = tests.fx('wf_a')$$),
   'ok:0', 'workflows update: ' || a || ' cannot edit A''s workflow')
 from unnest(array['owner-a@rls.test', 'collab-a@rls.test', 'owner-b@rls.test', 'loner@rls.test']) a;
-select is((select config from public.workflows where id = tests.fx('wf_a')), '{"model":"gemini-2.5-flash-image"}'::jsonb,
+select is((select config from public.workflows where id = tests.fx('wf_a')), '{"model":"gemini-3.1-flash-image","max_prompts":100,"requires_api_key":false}'::jsonb,
   'workflows update: refused updates changed nothing');
 select is(tests.try_as('admin@rls.test', $$update public.workflows set status = 'inactive' where id = tests.fx('wf_b')$$),
   'ok:1', 'workflows update: admin may update');

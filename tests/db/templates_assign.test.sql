@@ -2,7 +2,7 @@
 -- on the shared RLS fixture world: allowed and refused callers, and what each wrote.
 begin;
 set local search_path = public, extensions;
-select plan(33);
+select plan(34);
 
 select tests.create_rls_fixtures();
 update public.workflow_templates
@@ -21,8 +21,10 @@ select isnt(private.template_config_problem('nano_banana', '{"model":"m","max_pr
   null, 'config check: max_prompts above 1000 refused');
 select isnt(private.template_config_problem('nano_banana', '{"model":"m","max_prompts":"10","requires_api_key":true}'),
   null, 'config check: max_prompts as a string refused');
-select isnt(private.template_config_problem('nano_banana', '{"model":"m","max_prompts":10,"requires_api_key":true,"image_sizes":["1K"]}'),
-  null, 'config check: image_sizes refused for nano_banana');
+select is(private.template_config_problem('nano_banana', '{"model":"m","max_prompts":10,"requires_api_key":true,"image_sizes":["512","4K"],"aspect_ratios":["1:8","8:1"]}'),
+  null, 'config check: image_sizes (512 included) and the 3.1 Flash ratios pass for nano_banana: the catalogue decides per model');
+select isnt(private.template_config_problem('nano_banana', '{"model":"m","max_prompts":10,"requires_api_key":true,"image_sizes":["8K"]}'),
+  null, 'config check: an image size outside Gemini''s vocabulary is refused');
 select isnt(private.template_config_problem('nano_banana', '{"model":"m","max_prompts":10,"requires_api_key":true,"surprise":1}'),
   null, 'config check: unknown keys refused');
 select isnt(private.template_config_problem('dall_e', '{"model":"m","max_prompts":10,"requires_api_key":true}'),
@@ -49,7 +51,7 @@ select is(
 select is(
   (select name || '|' || (config ->> 'max_prompts') || '|' || (config ->> 'workflow_type') || '|' || (config ->> 'model')
    from public.workflows where client_id = tests.fx('client_b') and name like '% - %'),
-  'Client B - RLS Template|5|nano_banana|gemini-2.5-flash-image',
+  'Client B - RLS Template|5|nano_banana|gemini-3.1-flash-image',
   'assign_template: default name, template config copied with the override and the type');
 
 select is(

@@ -20,7 +20,13 @@ function chunk(type: string, data: Uint8Array): Uint8Array {
 /** Pixel size for an aspect ratio ("16:9") and Gemini image size, kept tiny on purpose. */
 export function pngSize(aspectRatio = "1:1", imageSize = "1K"): { width: number; height: number } {
   const [w, h] = aspectRatio.split(":").map(Number);
-  const longSide = imageSize === "4K" ? 64 : imageSize === "2K" ? 48 : 32;
+  const longSide = imageSize === "4K"
+    ? 64
+    : imageSize === "2K"
+    ? 48
+    : imageSize === "512"
+    ? 16
+    : 32;
   if (!(w > 0 && h > 0)) return { width: longSide, height: longSide };
   return w >= h
     ? { width: longSide, height: Math.max(1, Math.round((longSide * h) / w)) }

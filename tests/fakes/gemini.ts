@@ -28,8 +28,12 @@
  *                            same for every prompt without the marker
  * Per API key: `bad-key` -> 400 INVALID_ARGUMENT / ErrorInfo reason API_KEY_INVALID,
  * `denied-key` -> 403 PERMISSION_DENIED, no key -> 403 PERMISSION_DENIED (unregistered caller).
- * Per model: ids not starting with `gemini-` -> 404 NOT_FOUND. Stricter than Google on purpose:
- * `imageSize` on a model other than Gemini 3 -> 400, unknown aspect ratios or sizes -> 400.
+ * Per model, as Google serves them on 2026-12-01 (`geminiFakeModels`; the `models` option adds
+ * more): any other id, the retired ones included (`retiredGeminiModels`), -> 404 NOT_FOUND with
+ * Google's body `{"error":{"code":404,"message":"models/<id> is not found for API version
+ * <v>, or is not supported for generateContent. Call ListModels …","status":"NOT_FOUND"}}`.
+ * Stricter than Google on purpose: an aspect ratio or image size the model does not offer
+ * -> 400 INVALID_ARGUMENT.
  *
  * Faults for the whole fake: `setOutage(true)` or `POST /__fake/outage {"on":true}` answers every
  * generateContent with 503 until switched off; `setLatency(ms)` / `POST /__fake/latency {"ms":n}`
@@ -61,6 +65,29 @@ export interface GeminiCall {
   body: unknown;
 }
 
+export interface FakeModel {
+  aspectRatios: readonly string[];
+  imageSizes: readonly string[];
+}
+
+const standardRatios = ["1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9"];
+
+/** The image models Google serves (deprecations page, 2026-12-01). */
+export const geminiFakeModels: Record<string, FakeModel> = {
+  "gemini-3.1-flash-image": {
+    aspectRatios: [...standardRatios, "1:4", "4:1", "1:8", "8:1"],
+    imageSizes: ["512", "1K", "2K", "4K"],
+  },
+  "gemini-3-pro-image": { aspectRatios: standardRatios, imageSizes: ["1K", "2K", "4K"] },
+};
+
+/** Image model ids Google shut down: it answers them 404 NOT_FOUND like any unknown id. */
+export const retiredGeminiModels = [
+  "gemini-2.5-flash-image",
+  "gemini-3-pro-image-preview",
+  "gemini-3.1-flash-image-preview",
+] as const;
+
 export interface GeminiFakeOptions {
   port?: number;
   hostname?: string;
@@ -72,6 +99,8 @@ export interface GeminiFakeOptions {
    * instead of tiny gradients; a prompt's [fake:bytes:N] marker wins. Thought images stay tiny.
    */
   imageBytes?: number;
+  /** Extra models to serve besides geminiFakeModels (e.g. a test-only id). */
+  models?: Record<string, FakeModel>;
 }
 
 export interface GeminiFake {
@@ -85,23 +114,6 @@ export interface GeminiFake {
   close(): Promise<void>;
 }
 
-const aspectRatios = new Set([
-  "1:1",
-  "1:4",
-  "4:1",
-  "1:8",
-  "8:1",
-  "2:3",
-  "3:2",
-  "3:4",
-  "4:3",
-  "4:5",
-  "5:4",
-  "9:16",
-  "16:9",
-  "21:9",
-]);
-const imageSizes = new Set(["1K", "2K", "4K"]);
 const json = { "content-type": "application/json; charset=UTF-8" };
 
 interface Part {
@@ -133,10 +145,6 @@ function toBase64(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64");
 }
 
-function isGemini3(model: string): boolean {
-  return /^gemini-3/.test(model);
-}
-
 export function startGeminiFake(opts: GeminiFakeOptions = {}): GeminiFake {
   let latencyMs = opts.latencyMs ?? (Number(Deno.env.get("GEMINI_FAKE_LATENCY_MS")) || 0);
   let retryDelay = opts.retryDelay ?? "2s";
@@ -145,6 +153,7 @@ export function startGeminiFake(opts: GeminiFakeOptions = {}): GeminiFake {
   const calls: GeminiCall[] = [];
   const flakyCounts = new Map<string, number>();
   const closing = new AbortController();
+  const models: Record<string, FakeModel> = { ...geminiFakeModels, ...opts.models };
 
   // Resolves early (false) when the fake is closing, so close() never waits on a slow answer.
   // Deliberately not tied to req.signal: in Deno 2.9 touching it makes Deno.serve warn about its
@@ -181,7 +190,7 @@ export function startGeminiFake(opts: GeminiFakeOptions = {}): GeminiFake {
   function imageAnswer(call: GeminiCall, textOnly: boolean, imageBytes?: number): Response {
     const seq = ++responseSeq;
     const promptTokens = Math.max(1, Math.ceil(call.prompt.length / 4)) + call.inlineImages * 258;
-    const imageTokens = isGemini3(call.model) ? (call.imageSize === "4K" ? 2000 : 1120) : 1290;
+    const imageTokens = call.imageSize === "4K" ? 2000 : call.imageSize === "512" ? 747 : 1120;
     let parts: Record<string, unknown>[];
     let candidatesTokens: number;
     let thoughtsTokens = 0;
@@ -292,7 +301,8 @@ export function startGeminiFake(opts: GeminiFakeOptions = {}): GeminiFake {
     if (call.apiKey === "bad-key") return fail(call, errors.apiKeyInvalid());
     if (call.apiKey === "denied-key") return fail(call, errors.permissionDenied());
     if (outage) return fail(call, errors.unavailable());
-    if (!model.startsWith("gemini-")) return fail(call, errors.modelNotFound(model, apiVersion));
+    const served = Object.hasOwn(models, model) ? models[model] : undefined;
+    if (!served) return fail(call, errors.modelNotFound(model, apiVersion));
     if (contents.length === 0 || parts.length === 0) {
       return fail(
         call,
@@ -307,19 +317,11 @@ export function startGeminiFake(opts: GeminiFakeOptions = {}): GeminiFake {
         ),
       );
     }
-    if (call.aspectRatio !== undefined && !aspectRatios.has(call.aspectRatio)) {
+    if (call.aspectRatio !== undefined && !served.aspectRatios.includes(call.aspectRatio)) {
       return fail(call, errors.invalidArgument("Request contains an invalid argument."));
     }
-    if (call.imageSize !== undefined) {
-      if (!isGemini3(model)) {
-        return fail(
-          call,
-          errors.invalidArgument(`Image size is not supported for model ${model}.`),
-        );
-      }
-      if (!imageSizes.has(call.imageSize)) {
-        return fail(call, errors.invalidArgument("Request contains an invalid argument."));
-      }
+    if (call.imageSize !== undefined && !served.imageSizes.includes(call.imageSize)) {
+      return fail(call, errors.invalidArgument("Request contains an invalid argument."));
     }
 
     const flaky = found.get("flaky");

@@ -1,6 +1,7 @@
-// assign-template through supabase-js functions.invoke: templates, assignments, workflows and
-// workflow requests; refused actors with their exact status, bad input naming the field, and
-// nothing written when refused.
+// assign-template through supabase-js functions.invoke: templates, the model catalogue,
+// assignments, workflows (config changes, propagation, the at-risk view) and workflow requests;
+// refused actors with their exact status, bad input naming the field, and nothing written when
+// refused.
 import assert from "node:assert/strict";
 import { call, count, createWorld } from "../helpers/domain-fixtures.ts";
 import { closeAll, db } from "../helpers/stack.ts";
@@ -11,11 +12,12 @@ const options = { sanitizeOps: false, sanitizeResources: false };
 Deno.test({ name: "assign-template", ...options }, async (t) => {
   const w = await createWorld("assign");
   const templateName = `Tpl ${w.tag}`;
+  const testModel = `test-flash-${w.tag}`;
   let templateId = "";
   let workflowId = "";
   let requestId = "";
   const config = {
-    model: "gemini-2.5-flash-image",
+    model: "gemini-3.1-flash-image",
     max_prompts: 50,
     requires_api_key: false,
     aspect_ratios: ["1:1", "16:9"],
@@ -27,7 +29,7 @@ Deno.test({ name: "assign-template", ...options }, async (t) => {
         name: templateName,
         workflow_type: "nano_banana",
         config,
-        cost_per_execution: 0.039,
+        revenue_per_execution: 0.1,
       };
       assert.equal((await call(null, fn, { method: "POST", path: "templates", body })).status, 401);
       assert.equal(
@@ -35,13 +37,15 @@ Deno.test({ name: "assign-template", ...options }, async (t) => {
         403,
       );
       const cases: [unknown, string][] = [
-        [{ ...body, config: { ...config, image_sizes: ["1K"] } }, "config"],
+        [{ ...body, config: { ...config, image_sizes: ["8K"] } }, "config.image_sizes"],
         [{ ...body, config: { ...config, max_prompts: 1001 } }, "config.max_prompts"],
         [{ ...body, config: { ...config, model: undefined } }, "config.model"],
         [{ ...body, workflow_type: "dall_e" }, "workflow_type"],
         [{ ...body, name: "x".repeat(201) }, "name"],
         [{ ...body, secret: 1 }, "(body)"],
-        [{ ...body, cost_per_execution: "free" }, "cost_per_execution"],
+        // The provider's price is the model catalogue's, never the caller's.
+        [{ ...body, cost_per_execution: 0.01 }, "(body)"],
+        [{ ...body, revenue_per_size: { "8K": 1 } }, "revenue_per_size"],
       ];
       for (const [bad, field] of cases) {
         const answer = await call(w.email.admin, fn, {
@@ -51,9 +55,27 @@ Deno.test({ name: "assign-template", ...options }, async (t) => {
         });
         assert.equal(answer.status, 400, JSON.stringify(bad));
         assert.ok(
-          answer.body.error.details.some((d: { field: string }) => d.field === field),
-          field,
+          answer.body.error.details.some((d: { field: string }) =>
+            d.field === field || d.field.startsWith(`${field}.`)
+          ),
+          `${field}: ${JSON.stringify(answer.body)}`,
         );
+      }
+      // Well-formed, but the model catalogue refuses: 422 naming the rule, nothing written.
+      const refusals: [Record<string, unknown>, string][] = [
+        [{ ...body, config: { ...config, model: "gemini-9-imaginary" } }, "model_unavailable"],
+        [{ ...body, config: { ...config, model: "gemini-2.5-flash-image" } }, "model_unavailable"],
+        [{ ...body, config: { ...config, model: "gemini-3-pro-image" } }, "model_family_mismatch"],
+        [{ ...body, config: { ...config, image_sizes: ["1K", "4K"] } }, "revenue_below_cost"],
+      ];
+      for (const [refused, code] of refusals) {
+        const answer = await call(w.email.admin, fn, {
+          method: "POST",
+          path: "templates",
+          body: refused,
+        });
+        assert.equal(answer.status, 422, JSON.stringify(answer.body));
+        assert.equal(answer.body.error.code, code);
       }
       assert.equal(await count("public.workflow_templates", "name = $1", templateName), 0);
       const pro = await call(w.email.admin, fn, {
@@ -62,14 +84,18 @@ Deno.test({ name: "assign-template", ...options }, async (t) => {
         body: {
           ...body,
           workflow_type: "pro_banana",
-          config: { ...config, image_sizes: ["2K"] },
+          config: { ...config, model: "gemini-3-pro-image", image_sizes: ["2K", "4K"] },
+          revenue_per_execution: 0.2,
+          revenue_per_size: { "4K": 0.35 },
           name: `${templateName} pro`,
         },
       });
-      assert.equal(pro.status, 201);
+      assert.equal(pro.status, 201, JSON.stringify(pro.body));
+      assert.deepEqual(pro.body.template.revenue_per_size, { "4K": 0.35 });
+      assert.equal(pro.body.template.cost_per_execution, 0.134, "the catalogue's 1K price");
       const ok = await call(w.email.admin, fn, { method: "POST", path: "templates", body });
       assert.equal(ok.status, 201);
-      assert.equal(ok.body.template.cost_per_execution, 0.039);
+      assert.equal(ok.body.template.cost_per_execution, 0.067);
       templateId = ok.body.template.id;
     });
 
@@ -104,13 +130,21 @@ Deno.test({ name: "assign-template", ...options }, async (t) => {
       });
       assert.equal(badConfig.status, 400);
       assert.equal(badConfig.body.error.details[0].field, "config.max_prompts");
-      // image_sizes passes the widest schema, but the stored type is nano_banana: the DB says 422.
+      // A Pro model passes the schema, but the stored type is nano_banana: the DB says 422.
       const wrongType = await call(w.email.admin, fn, {
         method: "PATCH",
         path,
-        body: { config: { ...config, image_sizes: ["1K"] } },
+        body: { config: { ...config, model: "gemini-3-pro-image" } },
       });
       assert.equal(wrongType.status, 422);
+      assert.equal(wrongType.body.error.code, "model_family_mismatch");
+      const belowCost = await call(w.email.admin, fn, {
+        method: "PATCH",
+        path,
+        body: { revenue_per_execution: 0.05 },
+      });
+      assert.equal(belowCost.status, 422);
+      assert.equal(belowCost.body.error.code, "revenue_below_cost");
       assert.equal(
         await count("public.workflow_templates", "id = $1 and description is null", templateId),
         1,
@@ -213,6 +247,194 @@ Deno.test({ name: "assign-template", ...options }, async (t) => {
       },
     );
 
+    await t.step("GET /workflows: admins see the model's lifecycle, members do not", async () => {
+      const admin = await call(w.email.admin, fn, { path: `workflows?client_id=${w.clientA}` });
+      assert.deepEqual(admin.body.workflows[0].model_lifecycle, {
+        model: "gemini-3.1-flash-image",
+        lifecycle: "available",
+        retires_on: null,
+        days_left: null,
+        replacement: null,
+      });
+      const member = await call(w.email.collabA, fn, { path: "workflows" });
+      assert.equal(
+        member.body.workflows[0].model_lifecycle,
+        null,
+        "RLS: the catalogue is admin-only",
+      );
+    });
+
+    await t.step("POST /templates/:id/propagate: dry run lists, real run moves", async () => {
+      const path = `templates/${templateId}/propagate`;
+      // The template moves on: new ratios, a new max_prompts (the workflow overrides it).
+      const edited = await call(w.email.admin, fn, {
+        method: "PATCH",
+        path: `templates/${templateId}`,
+        body: { config: { ...config, max_prompts: 60, aspect_ratios: ["1:1", "4:1"] } },
+      });
+      assert.equal(edited.status, 200);
+      assert.equal(
+        (await call(null, fn, { method: "POST", path, body: { dry_run: true } })).status,
+        401,
+      );
+      const member = await call(w.email.ownerA, fn, {
+        method: "POST",
+        path,
+        body: { dry_run: true },
+      });
+      assert.equal(member.status, 403);
+      assert.equal(member.body.error.code, "admin_only");
+      for (const bad of [{}, { dry_run: "yes" }, { dry_run: true, extra: 1 }]) {
+        const answer = await call(w.email.admin, fn, { method: "POST", path, body: bad });
+        assert.equal(answer.status, 400, JSON.stringify(bad));
+      }
+      const missing = await call(w.email.admin, fn, {
+        method: "POST",
+        path: `templates/${crypto.randomUUID()}/propagate`,
+        body: { dry_run: true },
+      });
+      assert.equal(missing.status, 404);
+      const before = (await db()`select config from public.workflows where id = ${workflowId}`)[0];
+
+      const dry = await call(w.email.admin, fn, { method: "POST", path, body: { dry_run: true } });
+      assert.equal(dry.status, 200, JSON.stringify(dry.body));
+      assert.equal(dry.body.dry_run, true);
+      assert.deepEqual(dry.body.workflows.map((x: { id: string }) => x.id), [workflowId]);
+      const entry = dry.body.workflows[0];
+      assert.deepEqual(entry.changes, {
+        aspect_ratios: { from: ["1:1", "16:9"], to: ["1:1", "4:1"] },
+      });
+      assert.deepEqual(entry.kept_overrides, { max_prompts: 10 });
+      assert.deepEqual(entry.running_executions, []);
+      assert.equal(entry.problem, null);
+      const after = (await db()`select config from public.workflows where id = ${workflowId}`)[0];
+      assert.deepEqual(after.config, before.config, "a dry run writes nothing");
+
+      const real = await call(w.email.admin, fn, {
+        method: "POST",
+        path,
+        body: { dry_run: false },
+      });
+      assert.equal(real.status, 200);
+      assert.equal(real.body.changed, 1);
+      const [moved] = await db()`select config from public.workflows where id = ${workflowId}`;
+      assert.deepEqual(moved.config.aspect_ratios, ["1:1", "4:1"]);
+      assert.equal(moved.config.max_prompts, 10, "the assignment's override is kept");
+    });
+
+    await t.step(
+      "PATCH /workflows/:id {config}: admins move a workflow, checked like a template",
+      async () => {
+        const path = `workflows/${workflowId}`;
+        const patch = (body: unknown, who = w.email.admin) =>
+          call(who, fn, { method: "PATCH", path, body });
+        assert.equal(
+          (await patch({ config: { aspect_ratios: ["1:8"] } }, w.email.ownerA)).status,
+          403,
+        );
+        for (
+          const bad of [{ config: {} }, { config: { turbo: true } }, {
+            config: { image_sizes: ["8K"] },
+          }]
+        ) {
+          assert.equal((await patch(bad)).status, 400, JSON.stringify(bad));
+        }
+        const refusals: [Record<string, unknown>, string][] = [
+          [{ model: "gemini-2.5-flash-image" }, "model_unavailable"],
+          [{ model: "gemini-3-pro-image" }, "model_family_mismatch"],
+          [{ image_sizes: ["1K", "4K"] }, "revenue_below_cost"],
+          [{ max_prompts: 5, aspect_ratios: ["7:3"] }, ""],
+        ];
+        const [before] = await db()`select config from public.workflows where id = ${workflowId}`;
+        for (const [config, code] of refusals) {
+          const answer = await patch({ config });
+          if (!code) {
+            assert.equal(answer.status, 400, "7:3 is no Gemini ratio at all");
+            continue;
+          }
+          assert.equal(answer.status, 422, JSON.stringify(answer.body));
+          assert.equal(answer.body.error.code, code);
+        }
+        const [unchanged] =
+          await db()`select config from public.workflows where id = ${workflowId}`;
+        assert.deepEqual(unchanged.config, before.config, "refused changes wrote nothing");
+        const ok = await patch({ config: { aspect_ratios: ["1:8", "8:1"], image_sizes: ["512"] } });
+        assert.equal(ok.status, 200, JSON.stringify(ok.body));
+        assert.deepEqual(ok.body.workflow.config.aspect_ratios, ["1:8", "8:1"]);
+        assert.deepEqual(ok.body.workflow.config.image_sizes, ["512"]);
+        assert.equal(ok.body.workflow.config.max_prompts, 10, "settings not named stay");
+        assert.equal(ok.body.workflow.config.model, "gemini-3.1-flash-image");
+      },
+    );
+
+    await t.step("GET /workflows/at-risk and GET /models: admins see what retires", async () => {
+      await db()`insert into public.image_models (id, family, display_name, aspect_ratios,
+          image_sizes, default_image_size, price_per_image, lifecycle, retires_on, replacement,
+          source, checked_on)
+        values (${testModel}, 'flash', 'Test Flash', ${[
+        "1:1",
+        "1:8",
+        "4:1",
+        "8:1",
+      ]}, ${["512", "1K"]}, '1K', ${db().json({ "512": 0.02, "1K": 0.05 })}, 'deprecated',
+          current_date + 30, 'gemini-3.1-flash-image', 'test', current_date)`;
+      const moved = await call(w.email.admin, fn, {
+        method: "PATCH",
+        path: `workflows/${workflowId}`,
+        body: { config: { model: testModel } },
+      });
+      assert.equal(moved.status, 200, "a deprecated model may still be assigned");
+
+      const risk = await call(w.email.admin, fn, { path: "workflows/at-risk" });
+      assert.equal(risk.status, 200);
+      assert.equal(risk.body.within_days, 60);
+      const row = risk.body.workflows.find((x: { workflow_id: string }) =>
+        x.workflow_id === workflowId
+      );
+      assert.ok(row, JSON.stringify(risk.body));
+      assert.equal(row.model, testModel);
+      assert.equal(row.lifecycle, "deprecated");
+      assert.equal(row.days_left, 30);
+      assert.equal(row.replacement, "gemini-3.1-flash-image");
+      assert.equal(row.client_id, w.clientA);
+      const soon = await call(w.email.admin, fn, { path: "workflows/at-risk?within_days=10" });
+      assert.ok(
+        !soon.body.workflows.some((x: { workflow_id: string }) => x.workflow_id === workflowId),
+      );
+      assert.equal(
+        (await call(w.email.admin, fn, { path: "workflows/at-risk?within_days=-1" })).status,
+        400,
+      );
+      assert.equal(
+        (await call(w.email.admin, fn, { path: "workflows/at-risk?days=1" })).status,
+        400,
+      );
+      const member = await call(w.email.ownerA, fn, { path: "workflows/at-risk" });
+      assert.equal(member.status, 403);
+      assert.equal(member.body.error.code, "admin_only");
+      const listed = await call(w.email.admin, fn, { path: `workflows?client_id=${w.clientA}` });
+      assert.equal(listed.body.workflows[0].model_lifecycle.lifecycle, "deprecated");
+      assert.equal(listed.body.workflows[0].model_lifecycle.days_left, 30);
+
+      const models = await call(w.email.admin, fn, { path: "models" });
+      assert.equal(models.status, 200);
+      const flash = models.body.models.find((m: { id: string }) =>
+        m.id === "gemini-3.1-flash-image"
+      );
+      assert.deepEqual(flash.image_sizes, ["512", "1K", "2K", "4K"]);
+      assert.deepEqual(flash.price_per_image, {
+        "512": 0.045,
+        "1K": 0.067,
+        "2K": 0.101,
+        "4K": 0.151,
+      });
+      const retired = models.body.models.find((m: { id: string }) =>
+        m.id === "gemini-2.5-flash-image"
+      );
+      assert.equal(retired.lifecycle, "retired");
+      assert.deepEqual((await call(w.email.ownerA, fn, { path: "models" })).body.models, []);
+    });
+
     await t.step("PATCH /workflows/:id: admins switch; owners 403, others 404", async () => {
       const path = `workflows/${workflowId}`;
       const body = { status: "inactive" };
@@ -298,6 +520,7 @@ Deno.test({ name: "assign-template", ...options }, async (t) => {
   } finally {
     await w.cleanup();
     await db()`delete from public.workflow_templates where name like ${`${templateName}%`}`;
+    await db()`delete from public.image_models where id = ${testModel}`;
     await closeAll();
   }
 });

@@ -84,7 +84,7 @@ Deno.test({
             failed: 10,
             cancelled: 0,
             total: 50,
-            cost: 1.56,
+            cost: 2.68,
             revenue: 4,
           });
           const rows = await items(id);
@@ -139,13 +139,16 @@ Deno.test({
             done: 50,
             percent: 100,
           });
+          // No image_size asked: billed at the model's default (1K) list price.
           assert.deepEqual(view.body.cost, {
             currency: "USD",
-            unit_cost: 0.039,
+            image_size: "1K",
+            unit_cost: 0.067,
             unit_revenue: 0.1,
-            cost_so_far: 1.56,
+            cost_so_far: 2.68,
             revenue_so_far: 4,
           });
+          assert.equal(view.body.model, "gemini-3.1-flash-image");
           const results = view.body.results as { status: string; signed_url: string | null }[];
           assert.equal(results.length, 50);
           assert.equal(results.filter((r) => r.signed_url).length, 40);
@@ -294,7 +297,7 @@ Deno.test({
         "refusals write nothing: other client's, inactive, invisible workflows",
         async () => {
           const inactive = await createWorkflow(
-            { model: "gemini-2.5-flash-image", max_prompts: 10, requires_api_key: false },
+            { model: "gemini-3.1-flash-image", max_prompts: 10, requires_api_key: false },
             { status: "inactive" },
           );
           const before = await writeCounts();
@@ -322,11 +325,19 @@ Deno.test({
         "bad input: 400 naming the field, 422 for workflow rules; nothing written",
         async () => {
           const noImages = await createWorkflow({
-            model: "gemini-2.5-flash-image",
+            model: "gemini-3.1-flash-image",
             max_prompts: 3,
             requires_api_key: false,
             supports_reference_images: false,
           });
+          // No ratio list of its own: what its model (3 Pro Image) offers decides.
+          const pro = await createWorkflow({
+            workflow_type: "pro_banana",
+            model: "gemini-3-pro-image",
+            max_prompts: 3,
+            requires_api_key: false,
+            image_sizes: ["1K", "4K"],
+          }, { templateId: PRO_TEMPLATE });
           const png = btoa(String.fromCharCode(137, 80, 78, 71, 13, 10, 26, 10));
           const before = await writeCounts();
           const cases: [unknown, number, string][] = [
@@ -369,7 +380,9 @@ Deno.test({
               422,
               "prompts",
             ],
-            [{ workflow_id: ACME_WORKFLOW, prompts: ["x"], image_size: "2K" }, 422, "image_size"],
+            [{ workflow_id: noImages, prompts: ["x"], image_size: "2K" }, 422, "image_size"],
+            [{ workflow_id: pro, prompts: ["x"], aspect_ratio: "1:8" }, 422, "aspect_ratio"],
+            [{ workflow_id: pro, prompts: ["x"], image_size: "512" }, 422, "image_size"],
             [
               { workflow_id: ACME_WORKFLOW, prompts: ["x"], api_key: "my-own-key-123" },
               422,
@@ -414,7 +427,7 @@ Deno.test({
         async () => {
           const byok = await createWorkflow({
             workflow_type: "pro_banana",
-            model: "gemini-3-pro-image-preview",
+            model: "gemini-3-pro-image",
             max_prompts: 30,
             requires_api_key: true,
             image_sizes: ["1K", "2K"],
@@ -457,7 +470,7 @@ Deno.test({
           );
           assert.equal(calls.length, 3, "Gemini was called with the client's key");
           assert.ok(
-            calls.every((c) => c.imageSize === "2K" && c.model === "gemini-3-pro-image-preview"),
+            calls.every((c) => c.imageSize === "2K" && c.model === "gemini-3-pro-image"),
           );
           const view = await invoke(collab, `start-execution/${id}`);
           assert.ok(!JSON.stringify(view.body).includes(apiKey));

@@ -5,11 +5,16 @@ import { Buffer } from "node:buffer";
 import { crc32, deflateSync, inflateSync } from "node:zlib";
 import { GEMINI_API_VERSION, generateImage, type GenerateImageInput } from "../../shared/gemini.ts";
 import { parseRetryDelay } from "../../shared/gemini-errors.ts";
-import { type GeminiFake, type GeminiFakeOptions, startGeminiFake } from "../fakes/gemini.ts";
+import {
+  type GeminiFake,
+  type GeminiFakeOptions,
+  retiredGeminiModels,
+  startGeminiFake,
+} from "../fakes/gemini.ts";
 import { makePng, pngSize, readPngSize } from "../fakes/gemini-png.ts";
 
-const flash = "gemini-2.5-flash-image";
-const pro = "gemini-3-pro-image-preview";
+const flash = "gemini-3.1-flash-image";
+const pro = "gemini-3-pro-image";
 const apiKey = "AIzaSyTEST-not-a-real-key-0123456789";
 
 function withFake(
@@ -160,18 +165,58 @@ Deno.test(
 );
 
 Deno.test(
-  "imageSize is not sent to a model older than Gemini 3",
+  "imageSize is sent as asked: 512 on 3.1 Flash Image; a size the model lacks is refused",
   withFake(async (fake) => {
-    const result = await gen({ model: flash, aspectRatio: "3:4", imageSize: "4K" });
-    assert.ok(result.ok);
-    assert.deepEqual(readPngSize(result.bytes), pngSize("3:4", "1K"));
-    assert.equal(fake.calls[0].aspectRatio, "3:4");
-    assert.equal(fake.calls[0].imageSize, undefined);
+    const small = await gen({ model: flash, aspectRatio: "1:8", imageSize: "512" });
+    assert.ok(small.ok);
+    assert.deepEqual(readPngSize(small.bytes), pngSize("1:8", "512"));
     assert.deepEqual(
       (fake.calls[0].body as { generationConfig: unknown }).generationConfig,
-      { responseModalities: ["IMAGE"], imageConfig: { aspectRatio: "3:4" } },
+      { responseModalities: ["IMAGE"], imageConfig: { aspectRatio: "1:8", imageSize: "512" } },
     );
     assert.equal(fake.calls[0].inlineImages, 0);
+    // 3 Pro Image has neither 512 nor 1:8 (the database refuses such a start first).
+    for (const over of [{ imageSize: "512" }, { aspectRatio: "1:8" }]) {
+      const refused = await gen({ model: pro, ...over });
+      assert.ok(!refused.ok && refused.kind === "permanent", JSON.stringify(refused));
+      assert.match(refused.message, /^Gemini rejected the request \(400 INVALID_ARGUMENT\)/);
+    }
+  }),
+);
+
+Deno.test(
+  "retired model ids: Google's 404 NOT_FOUND, classified fatal model_unavailable through the SDK",
+  withFake(async (fake) => {
+    for (const model of [...retiredGeminiModels, "gemini-9-imaginary"]) {
+      // On the wire: exactly Google's status and body.
+      const res = await fetch(`${fake.url}/v1beta/models/${model}:generateContent`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-goog-api-key": apiKey },
+        body: JSON.stringify({ contents: [{ role: "user", parts: [{ text: "x" }] }] }),
+      });
+      assert.equal(res.status, 404);
+      assert.deepEqual(await res.json(), {
+        error: {
+          code: 404,
+          message:
+            `models/${model} is not found for API version v1beta, or is not supported for generateContent. Call ListModels to see the list of available models and their supported methods.`,
+          status: "NOT_FOUND",
+        },
+      });
+      // Through the SDK: one call, no retry, the model named.
+      const before = fake.calls.length;
+      const result = await gen({ model });
+      assert.equal(fake.calls.length, before + 1);
+      assert.deepEqual(result, {
+        ok: false,
+        kind: "fatal",
+        code: "model_unavailable",
+        message:
+          `Gemini model ${model} is not available (404 NOT_FOUND): models/${model} is not found for API version v1beta, or is not supported for generateContent. Call ListModels to see the list of available models and their supported methods.`,
+      });
+    }
+    assert.ok((await gen({ model: flash })).ok, "the current ids are served");
+    assert.ok((await gen({ model: pro })).ok, "the current ids are served");
   }),
 );
 

@@ -8,6 +8,7 @@ import {
   ACME_CLIENT,
   createWorkflow,
   invoke,
+  PRO_TEMPLATE,
   startStackGeminiFake,
   waitForFinished,
   withBatchSettings,
@@ -55,11 +56,12 @@ Deno.test({
     const answers: string[] = [];
     try {
       const workflow = await createWorkflow({
-        model: "gemini-3-pro-image-preview",
+        workflow_type: "pro_banana",
+        model: "gemini-3-pro-image",
         max_prompts: 10,
         requires_api_key: true,
         image_sizes: ["1K", "2K"],
-      }, { clientId: ACME_CLIENT, name: "hardening secrets" });
+      }, { clientId: ACME_CLIENT, name: "hardening secrets", templateId: PRO_TEMPLATE });
       const collab = await userClient("collaborator@acme.test");
       const prompts = ["secret run 1", "secret run 2", "secret run 3 [fake:500]"];
       // The failing prompt exercises error paths for leaks; two quick attempts are enough.

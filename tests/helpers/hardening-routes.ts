@@ -25,6 +25,7 @@ import {
   templateCreate,
   templateIdParam,
   templatePatch,
+  templatePropagate,
   templatesQuery,
 } from "../../shared/validation/templates.ts";
 import {
@@ -36,6 +37,7 @@ import {
 import {
   assignmentCreate,
   workflowPatch,
+  workflowsAtRiskQuery,
   workflowsQuery,
 } from "../../shared/validation/workflows.ts";
 import type { Actor, IdKind, Ids, World } from "./hardening-world.ts";
@@ -88,8 +90,8 @@ export const routes: Route[] = [
       valid: () => ({
         name: `hardening template ${tag()}`,
         workflow_type: "nano_banana",
-        config: { model: "gemini-2.5-flash-image", max_prompts: 10, requires_api_key: false },
-        cost_per_execution: 0.039,
+        config: { model: "gemini-3.1-flash-image", max_prompts: 10, requires_api_key: false },
+        revenue_per_execution: 0.1,
       }),
     },
     writes: true,
@@ -103,6 +105,23 @@ export const routes: Route[] = [
     paramSchema: templateIdParam,
     body: { schema: templatePatch, valid: () => ({ description: "hardening" }) },
     writes: true,
+  },
+  {
+    fn: "assign-template",
+    method: "POST",
+    path: "/templates/:id/propagate",
+    actor: "admin",
+    params: { id: "template" },
+    paramSchema: templateIdParam,
+    body: { schema: templatePropagate, valid: () => ({ dry_run: true }) },
+    writes: true,
+  },
+  {
+    fn: "assign-template",
+    method: "GET",
+    path: "/models",
+    actor: "admin",
+    writes: false,
   },
   {
     fn: "assign-template",
@@ -123,6 +142,14 @@ export const routes: Route[] = [
     actor: "ownerA",
     query: { schema: workflowsQuery, valid: (ids) => ({ client_id: ids.client }) },
     queryIds: { client_id: "client" },
+    writes: false,
+  },
+  {
+    fn: "assign-template",
+    method: "GET",
+    path: "/workflows/at-risk",
+    actor: "admin",
+    query: { schema: workflowsAtRiskQuery, valid: () => ({ within_days: "60" }) },
     writes: false,
   },
   {

@@ -68,8 +68,10 @@ async function tenant(
 ): Promise<Ids> {
   const sql = db();
   const template = await one(sql`
-    insert into public.workflow_templates (name, workflow_type, config, cost_per_execution)
-    select ${`hardening ${side} ${tag}`}, workflow_type, config, 0.039
+    insert into public.workflow_templates
+      (name, workflow_type, config, revenue_per_execution, revenue_per_size)
+    select ${`hardening ${side} ${tag}`}, workflow_type, config, revenue_per_execution,
+      revenue_per_size
     from public.workflow_templates where id = ${FLASH_TEMPLATE} returning id`);
   const workflow = await one(sql`
     insert into public.workflows (name, status, config, client_id, template_id)

@@ -18,7 +18,8 @@ import { refusal } from "../../../shared/refusal.ts";
 // Money as numbers for JSON (numeric(10,4) arrives as a string otherwise).
 const columns = `id, name, description, icon, workflow_type, config,
   cost_per_execution::float8 as cost_per_execution,
-  revenue_per_execution::float8 as revenue_per_execution, is_active, created_at, updated_at`;
+  revenue_per_execution::float8 as revenue_per_execution, revenue_per_size, is_active,
+  created_at, updated_at`;
 
 export function templateRoutes(app: Hono<AppEnv>): void {
   app.get("/templates", async (c) => {
@@ -36,12 +37,18 @@ export function templateRoutes(app: Hono<AppEnv>): void {
   app.post("/templates", async (c) => {
     const user = await requireUser(c.req.raw);
     const body = await parseBody(c.req.raw, templateCreate);
-    const [template] = await asUser(
-      user.claims,
-      (tx) =>
-        tx`insert into public.workflow_templates ${tx(body)}
-         returning ${tx.unsafe(columns)}`,
-    );
+    const row: Record<string, ParameterOrJSON<never>> = { ...body } as Record<
+      string,
+      ParameterOrJSON<never>
+    >;
+    const [template] = await asUser(user.claims, (tx) => {
+      row.config = tx.json(body.config as JSONValue);
+      if (body.revenue_per_size !== undefined) {
+        row.revenue_per_size = tx.json(body.revenue_per_size as JSONValue);
+      }
+      return tx`insert into public.workflow_templates ${tx(row)}
+         returning ${tx.unsafe(columns)}`;
+    });
     return c.json({ template }, 201);
   });
 
@@ -55,6 +62,9 @@ export function templateRoutes(app: Hono<AppEnv>): void {
         ParameterOrJSON<never>
       >;
       if (body.config !== undefined) changes.config = tx.json(body.config as JSONValue);
+      if (body.revenue_per_size !== undefined) {
+        changes.revenue_per_size = tx.json(body.revenue_per_size as JSONValue);
+      }
       const [row] = await tx`update public.workflow_templates set ${tx(changes)}
         where id = ${id} returning ${tx.unsafe(columns)}`;
       if (row) return row;

@@ -31,7 +31,12 @@ export interface ExecutionRow {
   completed_at: string | null;
   duration_seconds: number | null;
   error_message: string | null;
+  /** Machine-readable reason of a failed run (e.g. model_unavailable). */
+  error_code: string | null;
+  /** The model the run generates with, snapshotted when it started. */
+  model: string | null;
   created_at: string;
+  billed_image_size: string | null;
   unit_cost: string;
   unit_revenue: string;
 }
@@ -51,6 +56,7 @@ interface ResultRow {
   status: string;
   attempts: number;
   error_message: string | null;
+  error_code: string | null;
   processing_time_ms: number | null;
   completed_at: string | null;
   storage_path: string | null;
@@ -72,8 +78,8 @@ export const executionColumns = (tx: Tx, alias = "e") => {
        'uses_client_api_key', coalesce((${e}.input_data ->> 'uses_client_api_key')::boolean, false)
      ) as input,
      ${e}.output_data, ${e}.concurrency, ${e}.started_at, ${e}.completed_at,
-     ${e}.duration_seconds, ${e}.error_message, ${e}.created_at,
-     ${e}.unit_cost::text, ${e}.unit_revenue::text`;
+     ${e}.duration_seconds, ${e}.error_message, ${e}.error_code, ${e}.model, ${e}.created_at,
+     ${e}.image_size as billed_image_size, ${e}.unit_cost::text, ${e}.unit_revenue::text`;
 };
 
 /** Progress of an execution that was just started: every prompt queued, nothing done. */
@@ -104,7 +110,7 @@ export async function loadExecution(
     from public.workflow_batch_results where execution_id = ${id}`;
   const results = withResults
     ? await tx<ResultRow[]>`
-        select batch_index, prompt_text as prompt, status, attempts, error_message,
+        select batch_index, prompt_text as prompt, status, attempts, error_message, error_code,
                processing_time_ms, completed_at, result_storage_path as storage_path
         from public.workflow_batch_results where execution_id = ${id}
         order by batch_index`
@@ -119,7 +125,7 @@ export async function presentExecution(
   withResults: boolean,
 ) {
   const { execution, counts } = loaded;
-  const { unit_cost, unit_revenue, ...row } = execution;
+  const { unit_cost, unit_revenue, billed_image_size, ...row } = execution;
   const done = counts.completed + counts.failed + counts.cancelled;
   const body: Record<string, unknown> = {
     ...row,
@@ -130,6 +136,8 @@ export async function presentExecution(
     },
     cost: {
       currency: "USD",
+      /** The size the unit prices are for (the one asked for, else the model's default). */
+      image_size: billed_image_size,
       unit_cost: Number(unit_cost),
       unit_revenue: Number(unit_revenue),
       cost_so_far: money(counts.completed * Number(unit_cost)),
