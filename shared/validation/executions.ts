@@ -98,7 +98,9 @@ export const executionInput = z.strictObject({
     message: "must be a ratio like 16:9",
   })
     .optional(),
-  image_size: z.string().regex(/^[0-9]{1,2}K$/, { message: "must be a size like 2K" }).optional(),
+  image_size: z.string().regex(/^([0-9]{1,2}K|[0-9]{3})$/, {
+    message: "must be a size like 2K or 512",
+  }).optional(),
   uses_client_api_key: z.boolean().optional(),
 });
 export type ExecutionInput = z.infer<typeof executionInput>;

@@ -113,8 +113,8 @@ begin
     return jsonb_build_object('field', 'aspect_ratio', 'message', 'must be a ratio like 16:9');
   end if;
   if p_input ? 'image_size' and (jsonb_typeof(p_input -> 'image_size') <> 'string'
-      or (p_input ->> 'image_size') !~ '^[0-9]{1,2}K$') then
-    return jsonb_build_object('field', 'image_size', 'message', 'must be a size like 2K');
+      or (p_input ->> 'image_size') !~ '^([0-9]{1,2}K|[0-9]{3})$') then
+    return jsonb_build_object('field', 'image_size', 'message', 'must be a size like 2K or 512');
   end if;
   if p_input ? 'uses_client_api_key' and jsonb_typeof(p_input -> 'uses_client_api_key') <> 'boolean' then
     return jsonb_build_object('field', 'uses_client_api_key', 'message', 'must be a boolean');

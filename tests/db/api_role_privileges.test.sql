@@ -95,11 +95,22 @@ select * from (values
   ('authenticated', 'function', 'private.my_owned_client_ids()', 'EXECUTE'),
   ('authenticated', 'function', 'private.store_execution_api_key(uuid,text)', 'EXECUTE'),
   ('authenticated', 'function', 'private.template_config_problem(text,jsonb)', 'EXECUTE'),
+  -- the model catalogue's config checks, run by triggers as the writer
+  ('authenticated', 'function', 'private.config_model_problem(text,jsonb,numeric,jsonb,boolean)', 'EXECUTE'),
+  ('authenticated', 'function', 'private.config_overrides(jsonb,jsonb)', 'EXECUTE'),
+  ('authenticated', 'function', 'private.gemini_aspect_ratios()', 'EXECUTE'),
+  ('authenticated', 'function', 'private.gemini_image_sizes()', 'EXECUTE'),
+  ('authenticated', 'function', 'private.model_lifecycle_now(text,date)', 'EXECUTE'),
+  ('authenticated', 'function', 'private.raise_config_problem(jsonb,text)', 'EXECUTE'),
+  ('authenticated', 'function', 'private.size_prices_problem(jsonb,text[])', 'EXECUTE'),
   ('authenticated', 'function', 'private.accept_invitation(text)', 'EXECUTE'),
   ('authenticated', 'function', 'assign_template(uuid,uuid,text,text,jsonb)', 'EXECUTE'),
   ('authenticated', 'function', 'client_audit_log(uuid,integer,bigint)', 'EXECUTE'),
   ('authenticated', 'function', 'create_invitation(uuid,text,text)', 'EXECUTE'),
   ('authenticated', 'function', 'revoke_invitation(uuid)', 'EXECUTE'),
+  -- admin-only catalogue operations (each refuses non-admins itself)
+  ('authenticated', 'function', 'propagate_template(uuid,boolean)', 'EXECUTE'),
+  ('authenticated', 'function', 'workflows_at_risk(integer)', 'EXECUTE'),
   -- Storage: DML under RLS (the Storage API runs as the caller); path helpers for policies
   ('anon', 'table', 'storage.buckets', 'SELECT'),
   ('anon', 'table', 'storage.buckets', 'INSERT'),

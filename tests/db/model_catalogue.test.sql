@@ -155,13 +155,13 @@ select is((select cost_per_execution::text from workflow_templates where id = 'd
 -- starts: snapshot and refusals ---------------------------------------------------------------
 create function pg_temp.start(p_workflow uuid, p_input text)
 returns text language sql as $$
-  select format($q$insert into public.workflow_executions (workflow_id, client_id, triggered_by_user_id, input_data, unit_cost, unit_revenue)
-    select w.id, w.client_id, auth.uid(), %L, 0, 99 from public.workflows w where w.id = %L$q$, p_input, p_workflow)
+  select format($q$insert into public.workflow_executions (workflow_id, client_id, triggered_by_user_id, input_data)
+    select w.id, w.client_id, auth.uid(), %L from public.workflows w where w.id = %L$q$, p_input, p_workflow)
 $$;
 select tests.authenticate_as('collaborator@acme.test');
-with e as (insert into public.workflow_executions (workflow_id, client_id, triggered_by_user_id, input_data, unit_cost, unit_revenue)
+with e as (insert into public.workflow_executions (workflow_id, client_id, triggered_by_user_id, input_data)
   values ('e0000000-0000-4000-8000-000000000001', 'c0000000-0000-4000-8000-000000000001', auth.uid(),
-          '{"prompts":["a","b"],"image_size":"4K","aspect_ratio":"8:1"}', 0, 99) returning id)
+          '{"prompts":["a","b"],"image_size":"4K","aspect_ratio":"8:1"}') returning id)
 insert into ids select 'run4k', id from e;
 with e as (insert into public.workflow_executions (workflow_id, client_id, triggered_by_user_id, input_data)
   values ('e0000000-0000-4000-8000-000000000001', 'c0000000-0000-4000-8000-000000000001', auth.uid(),
