@@ -2,6 +2,7 @@
 //   /functions/v1/<name>[/...]        every supabase/functions/<name>/index.ts, in-process
 //   /storage/v1/*                     stack/storage-api.ts, when that file exists
 //   /auth/v1/.well-known/jwks.json    the public signing keys, like Supabase Auth
+//   /auth/v1/*, /mail/api/v1/*        the Auth stand-in and its mail outbox (host/auth-routes.ts)
 //   /health                           readiness for the stack CLI
 // Run: deno run -A stack/functions-host.ts (env: PORT, STACK_DIR, SUPABASE_*; see the brief).
 import { loadOrCreateKeys, publicJwks, type StackKeys } from "./keys.ts";
@@ -9,6 +10,7 @@ import { drainBackgroundTasks, installEdgeRuntime } from "./host/edge-runtime.ts
 import { readFunctionSettings } from "./host/function-config.ts";
 import { discoverFunctions, type LoadedFunction, loadFunctions } from "./host/function-loader.ts";
 import { gatewayJwtCheck } from "./host/gateway-auth.ts";
+import { authRoutes } from "./host/auth-routes.ts";
 import { CORS_HEADERS, jsonError } from "./host/http-common.ts";
 
 type StorageHandler = (
@@ -90,6 +92,12 @@ async function main(): Promise<void> {
     }
   }
   const storage = await loadStorageHandler();
+  const auth = authRoutes(keys, {
+    dbUrl,
+    stackDir,
+    apiUrl: requiredEnv("SUPABASE_URL"),
+    supabaseDir,
+  });
 
   async function invokeFunction(
     req: Request,
@@ -138,6 +146,8 @@ async function main(): Promise<void> {
     requestId: string,
   ): Promise<Response> {
     const path = url.pathname;
+    const authAnswer = auth(req, path);
+    if (authAnswer) return await authAnswer;
     if (req.method === "OPTIONS") return new Response(null, { status: 204, headers: CORS_HEADERS });
     if (path.startsWith("/functions/v1/")) return await invokeFunction(req, url, info, requestId);
     if (path === "/storage/v1" || path.startsWith("/storage/v1/")) {
