@@ -46,7 +46,7 @@ function checkPassword(ctx: Context, password: string): void {
   }
 }
 
-async function invitee(ctx: Context, tx: AuthTx, email: string, data: Row | undefined) {
+async function invitee(tx: AuthTx, email: string, data: Row | undefined) {
   const existing = await userByEmail(tx, email, true);
   if (existing?.email_confirmed_at) throw authErrors.emailExists();
   if (existing) {
@@ -62,7 +62,7 @@ export async function invite(ctx: Context, caller: Caller, req: Request, body: B
   const email = validEmail(body.email);
   const redirect = new URL(req.url).searchParams.get("redirect_to");
   return await ctx.sql.begin(async (tx) => {
-    const user = await invitee(ctx, tx, email, obj(body.data));
+    const user = await invitee(tx, email, obj(body.data));
     const link = await issueLink(tx, ctx.config, ctx.authUrl, user, "invite", redirect, {
       rateLimited: true,
     });
@@ -84,7 +84,7 @@ export async function generateLink(ctx: Context, caller: Caller, body: Body): Pr
     let user: UserRow | null = await userByEmail(tx, email, true);
     let linkType: LinkType = type;
     if (type === "invite") {
-      user = await invitee(ctx, tx, email, obj(body.data));
+      user = await invitee(tx, email, obj(body.data));
     } else if (type === "signup") {
       if (user) throw authErrors.emailExists();
       const password = str(body.password);
