@@ -8,6 +8,7 @@ import type { SupabaseClient } from "@supabase/supabase-js";
 import { FunctionsHttpError } from "@supabase/supabase-js";
 import { freshEmail, frontend, latestMail, openLink, verifyLink } from "../helpers/auth.ts";
 import { closeAll } from "../helpers/stack.ts";
+import { startStackGeminiFake, waitFor } from "../helpers/executions.ts";
 
 const options = { sanitizeOps: false, sanitizeResources: false };
 const FLASH_TEMPLATE = "d0000000-0000-4000-8000-000000000001";
@@ -52,6 +53,7 @@ Deno.test({
 }, async (t) => {
   const ownerEmail = freshEmail("first-owner");
   const collabEmail = freshEmail("first-collab");
+  const fake = startStackGeminiFake(5);
   const admin = frontend();
   let clientId = "";
   let workflowId = "";
@@ -162,6 +164,7 @@ Deno.test({
     }
     assert.equal(seen.filter((s: string) => s === "client_members:insert").length, 2);
   });
+  await fake.close();
 });
 
 Deno.test({ name: "onboarding done: close", ...options }, async () => {
