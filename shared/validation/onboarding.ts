@@ -82,3 +82,14 @@ export const userPatch = z.strictObject({
   status: z.enum(userStatuses),
 });
 export type UserPatch = z.infer<typeof userPatch>;
+
+const isoDate = z.iso.date({ message: "must be a date (YYYY-MM-DD)" });
+
+/** GET /assign-template/analytics/*: months of created_at, inclusive. */
+export const analyticsQuery = z.strictObject({
+  from: isoDate.optional(),
+  to: isoDate.optional(),
+  client_id: uuid.optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(10),
+});
+export type AnalyticsQuery = z.infer<typeof analyticsQuery>;

@@ -132,13 +132,15 @@ as $$
 declare
   v_user record;
 begin
-  if p_user_id = (select auth.uid()) then
-    raise exception 'You cannot change the status of your own account'
-      using errcode = 'MS422', hint = 'own_account';
-  end if;
   update public.users u set status = p_status where u.id = p_user_id
   returning u.id, u.email, u.name, u.role, u.status, u.updated_at into v_user;
   if found then
+    -- Checked after RLS allowed the update, so only admins learn of this rule; raising
+    -- undoes the update. An admin locking themselves out needs another admin to undo it.
+    if p_user_id = (select auth.uid()) then
+      raise exception 'You cannot change the status of your own account'
+        using errcode = 'MS422', hint = 'own_account';
+    end if;
     return to_jsonb(v_user);
   end if;
   if exists (select 1 from public.users u where u.id = p_user_id) then

@@ -431,6 +431,98 @@ Deno.test({ name: "onboarding: user lifecycle", ...options }, async (t) => {
   }
 });
 
+Deno.test({ name: "admin analytics and provider cost visibility", ...options }, async (t) => {
+  const w = await createWorld("analytics");
+  const [workflow] = await db()`
+    insert into public.workflows (name, status, config, client_id, template_id)
+    select 'Analytics wf', 'active', config, ${w.clientA}, id
+    from public.workflow_templates where id = 'd0000000-0000-4000-8000-000000000001'
+    returning id`;
+  // A finished run as the finaliser leaves it: 3 of 4 images, cost and revenue in output_data.
+  const [run] = await db()`
+    insert into public.workflow_executions
+      (workflow_id, client_id, triggered_by_user_id, status, input_data, output_data,
+       started_at, completed_at, unit_revenue)
+    values (${workflow.id}, ${w.clientA}, ${w.id.collabA}, 'completed', '{"prompts": ["a"]}',
+      '{"successful": 3, "failed": 1, "cancelled": 0, "total": 4, "cost": 0.117, "revenue": 0.3}',
+      now(), now(), 0.1)
+    returning id`;
+  try {
+    await t.step("success by client: admins get run and item rates; members 403", async () => {
+      const res = await call(w.email.admin, "assign-template", {
+        path: "analytics/success-by-client",
+      });
+      assert.equal(res.status, 200);
+      const row = res.body.clients.find((c: { client_id: string }) => c.client_id === w.clientA);
+      assert.deepEqual(
+        [
+          row.executions,
+          row.completed,
+          row.execution_success_rate,
+          row.items_total,
+          row.item_success_rate,
+        ],
+        [1, 1, 1, 4, 0.75],
+      );
+      const member = await call(w.email.ownerA, "assign-template", {
+        path: "analytics/success-by-client",
+      });
+      assert.equal(member.status, 403);
+      assert.equal(member.body.error.code, "admin_only");
+      const bad = await call(w.email.admin, "assign-template", {
+        path: "analytics/usage?from=yesterday",
+      });
+      assert.equal(bad.status, 400);
+    });
+
+    await t.step("top workflows and usage per month with revenue, cost and margin", async () => {
+      const top = await call(w.email.admin, "assign-template", {
+        path: "analytics/top-workflows?limit=100",
+      });
+      const mine = top.body.workflows.find((r: { workflow_id: string }) =>
+        r.workflow_id === workflow.id
+      );
+      assert.equal(mine.template_name, "Flash Image Gen");
+      assert.equal(mine.items_successful, 3);
+      const usage = await call(w.email.admin, "assign-template", {
+        path: `analytics/usage?client_id=${w.clientA}`,
+      });
+      assert.deepEqual(
+        usage.body.usage.map((
+          u: Record<string, unknown>,
+        ) => [u.revenue, u.provider_cost, u.margin]),
+        [
+          [0.3, 0.117, 0.183],
+        ],
+      );
+    });
+
+    await t.step(
+      "execution list: members see their price, admins also the provider cost",
+      async () => {
+        const member = await call(w.email.collabA, "start-execution", {
+          path: `?workflow_id=${workflow.id}`,
+        });
+        assert.equal(member.status, 200);
+        const [seen] = member.body.data;
+        assert.equal(seen.id, run.id);
+        assert.equal(seen.unit_revenue, 0.1);
+        assert.equal(seen.unit_cost, undefined);
+        assert.equal(seen.provider_cost, undefined);
+        assert.equal(seen.output_data.cost, undefined);
+        assert.equal(JSON.stringify(member.body).includes("0.117"), false);
+        const admin = await call(w.email.admin, "start-execution", {
+          path: `?workflow_id=${workflow.id}`,
+        });
+        assert.equal(admin.body.data[0].provider_cost, 0.117);
+      },
+    );
+  } finally {
+    await db()`delete from public.workflow_executions where id = ${run.id}`;
+    await w.cleanup();
+  }
+});
+
 Deno.test({ name: "onboarding: close", ...options }, async () => {
   await closeAll();
 });

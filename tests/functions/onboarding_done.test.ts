@@ -136,19 +136,20 @@ Deno.test({
     assert.equal(caps.clients[clientId].invite_members, false);
   });
 
-  await t.step("the collaborator starts an execution and reads it back", async () => {
+  await t.step("the collaborator starts an execution and watches it complete", async () => {
     const started = await invoke(collaborator, "start-execution", "POST", {
       workflow_id: workflowId,
-      prompts: ["a red fox in snow"],
+      prompts: ["a red fox in snow", "a cat wearing sunglasses"],
     });
     assert.equal(started.status, 202, JSON.stringify(started.body));
-    const view = await invoke(
-      collaborator,
-      `start-execution/${started.body.id}?results=false`,
-      "GET",
-    );
-    assert.equal(view.status, 200);
-    assert.equal(view.body.client_id, clientId);
+    const done = await waitFor("the execution to complete", async () => {
+      const view = await invoke(collaborator, `start-execution/${started.body.id}`, "GET");
+      return view.body.completed_at ? view.body : null;
+    });
+    assert.equal(done.client_id, clientId);
+    assert.equal(done.status, "completed");
+    assert.equal(done.progress.completed, 2);
+    assert.ok(done.results.every((r: { signed_url: string | null }) => r.signed_url));
   });
 
   await t.step("the owner's audit trail holds every lifecycle change", async () => {

@@ -21,6 +21,7 @@ import {
   memberPatch,
 } from "../../shared/validation/members.ts";
 import {
+  analyticsQuery,
   clientCreate,
   clientPatch,
   directoryQuery,
@@ -173,6 +174,30 @@ export const routes: Route[] = [
     paramSchema: idParam,
     body: { schema: requestDecision, valid: () => ({ status: "approved" }) },
     writes: true,
+  },
+  {
+    fn: "assign-template",
+    method: "GET",
+    path: "/analytics/success-by-client",
+    actor: "admin",
+    query: { schema: analyticsQuery, valid: () => ({ from: "2026-01-01" }) },
+    writes: false,
+  },
+  {
+    fn: "assign-template",
+    method: "GET",
+    path: "/analytics/top-workflows",
+    actor: "admin",
+    query: { schema: analyticsQuery, valid: () => ({ from: "2026-01-01" }) },
+    writes: false,
+  },
+  {
+    fn: "assign-template",
+    method: "GET",
+    path: "/analytics/usage",
+    actor: "admin",
+    query: { schema: analyticsQuery, valid: () => ({ from: "2026-01-01" }) },
+    writes: false,
   },
   // manage-members ----------------------------------------------------------------------------
   {

@@ -20,8 +20,23 @@ export interface ExecutionRow {
   duration_seconds: number | null;
   error_message: string | null;
   created_at: string;
-  unit_cost: string;
   unit_revenue: string;
+}
+
+/** What only admins get back from public.execution_provider_costs (nothing for members). */
+export interface ProviderCost {
+  execution_id: string;
+  unit_cost: string;
+  provider_cost: string | null;
+}
+
+/** Provider costs of `ids` as the caller may see them: the database answers admins only. */
+export async function providerCosts(tx: Tx, ids: string[]): Promise<Map<string, ProviderCost>> {
+  if (ids.length === 0) return new Map();
+  const rows = await tx<ProviderCost[]>`
+    select execution_id, unit_cost::text, provider_cost::text
+    from public.execution_provider_costs(${ids}::uuid[])`;
+  return new Map(rows.map((r) => [r.execution_id, r]));
 }
 
 export interface Counts {
@@ -60,8 +75,7 @@ export const executionColumns = (tx: Tx, alias = "e") => {
        'uses_client_api_key', coalesce((${e}.input_data ->> 'uses_client_api_key')::boolean, false)
      ) as input,
      ${e}.output_data, ${e}.concurrency, ${e}.started_at, ${e}.completed_at,
-     ${e}.duration_seconds, ${e}.error_message, ${e}.created_at,
-     ${e}.unit_cost::text, ${e}.unit_revenue::text`;
+     ${e}.duration_seconds, ${e}.error_message, ${e}.created_at, ${e}.unit_revenue::text`;
 };
 
 /** Progress of an execution that was just started: every prompt queued, nothing done. */
@@ -73,12 +87,20 @@ function money(value: number): number {
   return Math.round(value * 10000) / 10000;
 }
 
+export interface Loaded {
+  execution: ExecutionRow;
+  counts: Counts;
+  results: ResultRow[];
+  /** Present for admins only (the provider's cost). */
+  cost?: ProviderCost;
+}
+
 /** The execution as the caller sees it (RLS), or null when invisible or absent. */
 export async function loadExecution(
   tx: Tx,
   id: string,
   withResults: boolean,
-): Promise<{ execution: ExecutionRow; counts: Counts; results: ResultRow[] } | null> {
+): Promise<Loaded | null> {
   const [execution] = await tx<ExecutionRow[]>`
     select ${executionColumns(tx)} from public.workflow_executions e where e.id = ${id}`;
   if (!execution) return null;
@@ -97,17 +119,18 @@ export async function loadExecution(
         from public.workflow_batch_results where execution_id = ${id}
         order by batch_index`
     : [];
-  return { execution, counts, results };
+  const cost = (await providerCosts(tx, [id])).get(id);
+  return { execution, counts, results, cost };
 }
 
 /** The JSON answer; signed URLs are requested with the caller's own token. */
 export async function presentExecution(
-  loaded: { execution: ExecutionRow; counts: Counts; results: ResultRow[] },
+  loaded: Loaded,
   accessToken: string | null,
   withResults: boolean,
 ) {
   const { execution, counts } = loaded;
-  const { unit_cost, unit_revenue, ...row } = execution;
+  const { unit_revenue, ...row } = execution;
   const done = counts.completed + counts.failed + counts.cancelled;
   const body: Record<string, unknown> = {
     ...row,
@@ -118,10 +141,15 @@ export async function presentExecution(
     },
     cost: {
       currency: "USD",
-      unit_cost: Number(unit_cost),
       unit_revenue: Number(unit_revenue),
-      cost_so_far: money(counts.completed * Number(unit_cost)),
       revenue_so_far: money(counts.completed * Number(unit_revenue)),
+      // The provider's side, only where the database answered it (admins).
+      ...(loaded.cost
+        ? {
+          unit_cost: Number(loaded.cost.unit_cost),
+          cost_so_far: money(counts.completed * Number(loaded.cost.unit_cost)),
+        }
+        : {}),
     },
   };
   if (withResults) {
