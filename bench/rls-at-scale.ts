@@ -115,6 +115,9 @@ const executionDetail = [
      processing_time_ms, completed_at, result_storage_path as storage_path
    from public.workflow_batch_results where execution_id = $1
    order by batch_index`,
+  // view.ts providerCosts: the provider's side, answered to admins only (empty here).
+  `select execution_id, unit_cost::text, provider_cost::text
+   from public.execution_provider_costs(array[$1]::uuid[])`,
 ];
 
 // supabase/functions/tickets/tickets.ts GET /, first page of 20, no filters given.

@@ -227,15 +227,22 @@ as $$
 begin
   perform private.require_admin();
   return query
-    select c.id, c.name, r.month, sum(r.executions)::bigint, sum(r.items_successful)::bigint,
-      sum(r.revenue), sum(r.provider_cost), sum(r.revenue) - sum(r.provider_cost)
-    from private.execution_rollups r
-    join public.clients c on c.id = r.client_id
-    where (p_client_id is null or r.client_id = p_client_id)
-      and (p_from is null or r.month >= date_trunc('month', p_from)::date)
-      and (p_to is null or r.month <= date_trunc('month', p_to)::date)
-    group by c.id, c.name, r.month
-    order by r.month desc, c.name, c.id;
+    -- Sum the workflows of each client and month first, then name the clients: the join and
+    -- the sort see one row per client and month.
+    select c.id, c.name, u.month, u.executions, u.items_successful, u.revenue, u.provider_cost,
+      u.revenue - u.provider_cost
+    from (
+      select r.client_id, r.month, sum(r.executions)::bigint as executions,
+        sum(r.items_successful)::bigint as items_successful, sum(r.revenue) as revenue,
+        sum(r.provider_cost) as provider_cost
+      from private.execution_rollups r
+      where (p_client_id is null or r.client_id = p_client_id)
+        and (p_from is null or r.month >= date_trunc('month', p_from)::date)
+        and (p_to is null or r.month <= date_trunc('month', p_to)::date)
+      group by r.client_id, r.month
+    ) u
+    join public.clients c on c.id = u.client_id
+    order by u.month desc, c.name, c.id;
 end
 $$;
 comment on function public.analytics_usage_by_month(uuid, date, date) is 'Admins: usage (finished runs, images), revenue, provider cost and margin per client per month.';

@@ -5,7 +5,7 @@
 begin;
 set local search_path = public, extensions;
 set local client_min_messages = error;
-select plan(30);
+select plan(33);
 
 select tests.create_rls_fixtures();
 
@@ -44,6 +44,11 @@ select is((select cm.role from public.client_members cm join public.clients c on
 select is((select count(*)::int from public.audit_logs a join public.clients c on c.id = a.record_id
            where c.name = 'Newco' and a.table_name = 'clients' and a.action = 'insert'), 1,
   'create_client: the creation is in the audit trail');
+select is(tests.try_as('admin@rls.test', $$select public.create_client('   ', null, 'blank@rls.test', tests.fx('loner'))$$),
+  'error:23514', 'create_client: a blank name is refused by the table (through PostgREST too)');
+select is(tests.try_as('admin@rls.test', format($$select public.create_client('Crlf', null, E'x@rls.test\r\nBcc: y@evil.test', %L)$$, tests.fx('loner'))),
+  'error:23514', 'create_client: a contact e-mail with CR/LF is refused');
+select is((select count(*)::int from public.clients where name in ('   ', 'Crlf')), 0, 'create_client: nothing written for bad input');
 select is(tests.try_as('owner-a@rls.test',
   format($$update public.clients set status = 'suspended' where id = %L$$, tests.fx('client_a'))),
   'error:42501', 'client status: owners may not suspend their client');
