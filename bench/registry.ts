@@ -1,5 +1,6 @@
 // Every benchmark `deno task bench` knows, in run order. Add yours here: one import, one entry.
 import type { Benchmark } from "./types.ts";
+import { adminAnalytics } from "./admin-analytics.ts";
 import { chainEfficiency } from "./chain-efficiency.ts";
 import { kickLatency } from "./kick-latency.ts";
 import { memory } from "./memory.ts";
@@ -12,6 +13,7 @@ export const benchmarks: Benchmark[] = [
   naiveDesign,
   kickLatency,
   rlsAtScale,
+  adminAnalytics,
   requestOverhead,
   memory,
 ];

@@ -55,7 +55,7 @@ const executionColumns = (e: string) =>
     'uses_client_api_key', coalesce((${e}.input_data ->> 'uses_client_api_key')::boolean, false)
   ) as input,
   ${e}.output_data, ${e}.concurrency, ${e}.started_at, ${e}.completed_at, ${e}.duration_seconds,
-  ${e}.error_message, ${e}.created_at, ${e}.unit_cost::text, ${e}.unit_revenue::text`;
+  ${e}.error_message, ${e}.created_at, ${e}.unit_revenue::text`;
 
 // shared/client-pages.ts as start-execution/list.ts and tickets/tickets.ts use it: an admin
 // reads one global newest-first range, anyone else one range per visible client, merged.
@@ -115,6 +115,9 @@ const executionDetail = [
      processing_time_ms, completed_at, result_storage_path as storage_path
    from public.workflow_batch_results where execution_id = $1
    order by batch_index`,
+  // view.ts providerCosts: the provider's side, answered to admins only (empty here).
+  `select execution_id, unit_cost::text, provider_cost::text
+   from public.execution_provider_costs(array[$1]::uuid[])`,
 ];
 
 // supabase/functions/tickets/tickets.ts GET /, first page of 20, no filters given.

@@ -8,3 +8,4 @@ export * from "./validation/workflows.ts";
 export * from "./validation/requests.ts";
 export * from "./validation/members.ts";
 export * from "./validation/tickets.ts";
+export * from "./validation/onboarding.ts";

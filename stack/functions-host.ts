@@ -3,6 +3,7 @@
 //                                     process of its own on Deno 2.1 (host/function-workers.ts)
 //   /storage/v1/*                     stack/storage-api.ts, when that file exists
 //   /auth/v1/.well-known/jwks.json    the public signing keys, like Supabase Auth
+//   /auth/v1/*, /mail/api/v1/*        the Auth stand-in and its mail outbox (host/auth-routes.ts)
 //   /health                           readiness for the stack CLI
 // Run: deno run -A stack/functions-host.ts (env: PORT, STACK_DIR, SUPABASE_*; see the brief).
 import { join } from "node:path";
@@ -11,6 +12,7 @@ import { functionFiles, readFunctionSettings } from "./host/function-config.ts";
 import { discoverFunctions } from "./host/function-loader.ts";
 import { type FunctionWorker, startWorkers } from "./host/function-workers.ts";
 import { gatewayJwtCheck } from "./host/gateway-auth.ts";
+import { authRoutes } from "./host/auth-routes.ts";
 import { CORS_HEADERS, jsonError } from "./host/http-common.ts";
 import { repoRoot } from "./paths.ts";
 
@@ -110,6 +112,12 @@ async function main(): Promise<void> {
     }
   }
   const storage = await loadStorageHandler();
+  const auth = authRoutes(keys, {
+    dbUrl,
+    stackDir,
+    apiUrl: requiredEnv("SUPABASE_URL"),
+    supabaseDir,
+  });
 
   async function invokeFunction(
     req: Request,
@@ -167,6 +175,8 @@ async function main(): Promise<void> {
     requestId: string,
   ): Promise<Response> {
     const path = url.pathname;
+    const authAnswer = auth(req, path);
+    if (authAnswer) return await authAnswer;
     if (req.method === "OPTIONS") return new Response(null, { status: 204, headers: CORS_HEADERS });
     if (path.startsWith("/functions/v1/")) return await invokeFunction(req, url, info, requestId);
     if (path === "/storage/v1" || path.startsWith("/storage/v1/")) {

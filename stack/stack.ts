@@ -8,6 +8,7 @@ import { installExtensions } from "./extensions/install.ts";
 import { loadOrCreateKeys, mintAccessToken, publicJwks } from "./keys.ts";
 import { applyBootstrap, pushMigrations, writeVaultSecrets } from "./migrate.ts";
 import { geminiEnv } from "./gemini-env.ts";
+import { installAuthSchema } from "./auth/install.ts";
 import { ensurePackages } from "./packages.ts";
 import { edgeDeno, ensureTool } from "./tools.ts";
 import { repoRoot, stackPaths } from "./paths.ts";
@@ -167,6 +168,8 @@ export async function up(instance: Instance, options: UpOptions = {}): Promise<S
   const sql = postgres(state.dbUrl, { max: 1, onnotice: () => {} });
   try {
     await writeVaultSecrets(sql, { project_url: state.apiUrl, secret_key: state.secretKey });
+    // Supabase Auth's own tables (sessions, refresh tokens, ...) for the Auth stand-in.
+    await installAuthSchema(sql);
   } finally {
     await sql.end();
   }

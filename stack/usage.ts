@@ -14,14 +14,17 @@ MasStock local stack (${state.instance})
   publishable / secret keys       ${state.publishableKey} / ${state.secretKey}
 
 Seeded users: admin@masstock.test, owner@acme.test, collaborator@acme.test, owner@globex.test
+  dev password:  masstock-demo   (sign in at ${state.apiUrl}/auth/v1, e.g. supabase.auth.signInWithPassword)
   access token:  deno task stack token collaborator@acme.test
   variables:     deno task stack env   (also in .local/stack.env)
+  mail outbox:   ${state.apiUrl}/mail/api/v1/messages   (invite and magic-link mails; files in .local/${state.instance}/mail/)
 
 Try it:
   curl -s ${state.apiUrl}/functions/v1/health -H "Authorization: Bearer ${token.slice(0, 24)}…"
-  # or from JavaScript:
-  #   const supabase = createClient("${state.apiUrl}", SUPABASE_ANON_KEY,
-  #     { global: { headers: { Authorization: \`Bearer \${token}\` } } });
+  # or from JavaScript, signed in through the local Auth:
+  #   const supabase = createClient("${state.apiUrl}", SUPABASE_ANON_KEY);
+  #   await supabase.auth.signInWithPassword({ email: "collaborator@acme.test", password: "masstock-demo" });
+  #   await supabase.functions.invoke("manage-members/me", { method: "GET" });
   #   await supabase.functions.invoke("health", { method: "GET" });
   #   const { data } = await supabase.functions.invoke("start-execution",
   #     { body: { workflow_id: "e0000000-0000-4000-8000-000000000001", prompts: ["a red fox"] } });

@@ -212,7 +212,7 @@ select is((select array_agg(status || ':' || coalesce(error_message, '') order b
         'failed:Not processed: API key not valid (API_KEY_INVALID)', 'failed:API key not valid (API_KEY_INVALID)'],
   'fatal: the waiting items fail with the reason');
 select is((select status || '/' || (output_data ->> 'successful') || '/' || (output_data ->> 'failed') || '/' || (output_data ->> 'total')
-                  || '/' || (output_data ->> 'cost') || '/' || (output_data ->> 'revenue')
+                  || '/' || provider_cost::text || '/' || (output_data ->> 'revenue')
            from workflow_executions e join ids using (id) where ids.name = 'byok'),
   'completed/1/3/4/0.1340/0.2500', 'finalise: counts, cost and revenue from the price snapshot');
 select ok((select completed_at is not null and started_at is not null and duration_seconds is not null and error_message like 'API key not valid%'

@@ -84,9 +84,12 @@ Deno.test({
             failed: 10,
             cancelled: 0,
             total: 50,
-            cost: 2.68,
             revenue: 4,
           });
+          // The provider's cost is kept out of the members' output_data, in an admin-only column.
+          const [{ provider_cost }] = await db()`
+            select provider_cost::float8 from public.workflow_executions where id = ${id}`;
+          assert.equal(provider_cost, 1.56);
           const rows = await items(id);
           assert.equal(rows.length, 50);
           for (const row of rows) {
@@ -126,7 +129,7 @@ Deno.test({
             assert.equal(calls, row.attempts, `calls for item ${row.batch_index}`);
           }
 
-          // The client's members read progress, cost and results with signed URLs.
+          // The client's members read progress, their price and results with signed URLs.
           const view = await invoke<Body>(owner, `start-execution/${id}`);
           assert.equal(view.status, 200);
           assert.deepEqual(view.body.progress, {
@@ -143,12 +146,23 @@ Deno.test({
           assert.deepEqual(view.body.cost, {
             currency: "USD",
             image_size: "1K",
-            unit_cost: 0.067,
             unit_revenue: 0.1,
-            cost_so_far: 2.68,
             revenue_so_far: 4,
           });
           assert.equal(view.body.model, "gemini-3.1-flash-image");
+          // An admin reading the same execution also gets the provider's side.
+          const adminView = await invoke<Body>(
+            await userClient("admin@masstock.test"),
+            `start-execution/${id}?results=false`,
+          );
+          assert.deepEqual(adminView.body.cost, {
+            currency: "USD",
+            image_size: "1K",
+            unit_revenue: 0.1,
+            revenue_so_far: 4,
+            unit_cost: 0.067,
+            cost_so_far: 2.68,
+          });
           const results = view.body.results as { status: string; signed_url: string | null }[];
           assert.equal(results.length, 50);
           assert.equal(results.filter((r) => r.signed_url).length, 40);

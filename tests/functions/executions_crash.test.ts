@@ -68,7 +68,7 @@ Deno.test({
         assert.equal(state.status, "completed");
         assert.deepEqual(
           { ...state.output_data },
-          { successful: 40, failed: 0, cancelled: 0, total: 40, cost: 2.68, revenue: 4 },
+          { successful: 40, failed: 0, cancelled: 0, total: 40, revenue: 4 },
         );
         const rows = await items(id);
         assert.ok(rows.every((r) => r.status === "completed"));

@@ -1,7 +1,9 @@
-// assign-template: workflow templates (and propagating them), the model catalogue, assigning
-// templates to clients, client workflows and workflow requests. Thin routes: validate, run SQL
-// as the caller, let RLS, constraints, triggers and the public.* SQL functions decide.
+// assign-template: the admin console's catalogue side: workflow templates (and propagating
+// them), the model catalogue, assigning templates to clients, client workflows, workflow
+// requests, and usage analytics. Thin routes: validate, run SQL as the caller, let RLS,
+// constraints, triggers and the SQL functions decide.
 import { createApp } from "../../../shared/http.ts";
+import { analyticsRoutes } from "./analytics.ts";
 import { modelRoutes } from "./models.ts";
 import { propagationRoutes } from "./propagation.ts";
 import { requestRoutes } from "./requests.ts";
@@ -14,5 +16,6 @@ propagationRoutes(app);
 modelRoutes(app);
 workflowRoutes(app);
 requestRoutes(app);
+analyticsRoutes(app);
 
 Deno.serve(app.fetch);

@@ -1,10 +1,12 @@
 // Invitations: owners and admins invite (the token is in this one answer only) and revoke;
 // the invitee accepts. All rules live in public.create_invitation / revoke_invitation and
-// private.accept_invitation (security definer, so kept out of the API-exposed schema).
+// private.accept_invitation (security definer, so kept out of the API-exposed schema). The
+// invitee hears of it by e-mail (Auth invite) or in GET /me.
 import type { Hono } from "hono";
 import type { AppEnv } from "../../../shared/http.ts";
 import { requireUser } from "../../../shared/auth.ts";
 import { asUser } from "../../../shared/db.ts";
+import { deliverInvitation } from "./delivery.ts";
 import {
   clientParam,
   idParam,
@@ -25,8 +27,9 @@ export function invitationRoutes(app: Hono<AppEnv>): void {
         tx`select public.create_invitation(${clientId}, ${body.email}, ${body.role}) as invitation`,
     );
     const { token, ...rest } = invitation as Record<string, unknown>;
+    const notification = await deliverInvitation(body.email, c.get("requestId"));
     // Shown once: only its hash is stored, so it cannot be fetched again.
-    return c.json({ invitation: rest, token }, 201);
+    return c.json({ invitation: rest, token, notification }, 201);
   });
 
   app.post("/invitations/accept", async (c) => {

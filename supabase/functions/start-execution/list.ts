@@ -8,7 +8,7 @@ import { asUser } from "../../../shared/db.ts";
 import { HttpError } from "../../../shared/http.ts";
 import { listExecutionsQuery, parseQuery } from "../../../shared/validation.ts";
 import { clientPage, withoutPageKeys } from "../../../shared/client-pages.ts";
-import { executionColumns, type ExecutionRow } from "./view.ts";
+import { executionColumns, type ExecutionRow, providerCosts } from "./view.ts";
 
 function decodeCursor(cursor: string): [string, string] {
   try {
@@ -28,21 +28,34 @@ export async function listExecutions(c: Context) {
   const user = await requireUser(c.req.raw);
   const q = parseQuery(c.req.raw, listExecutionsQuery);
   const after = q.cursor ? decodeCursor(q.cursor) : null;
-  const rows = await asUser(user.claims, (tx) =>
-    clientPage<ExecutionRow>(tx, {
+  const { rows, costs } = await asUser(user.claims, async (tx) => {
+    const rows = await clientPage<ExecutionRow>(tx, {
       table: "workflow_executions",
       select: executionColumns(tx, "t"),
       where: tx`${q.status ? tx`and t.status = ${q.status}` : tx``}
         ${q.workflow_id ? tx`and t.workflow_id = ${q.workflow_id}` : tx``}`,
       after: after ? { createdAt: after[0], id: after[1] } : null,
       limit: q.limit + 1,
-    }));
+    });
+    return { rows, costs: await providerCosts(tx, rows.slice(0, q.limit).map((r) => r.id)) };
+  });
   const page = rows.slice(0, q.limit);
   const last = page.at(-1);
   return c.json({
     data: page.map((row) => {
-      const { unit_cost, unit_revenue, ...rest } = withoutPageKeys(row);
-      return { ...rest, unit_cost: Number(unit_cost), unit_revenue: Number(unit_revenue) };
+      const { unit_revenue, ...rest } = withoutPageKeys(row);
+      const cost = costs.get(row.id);
+      return {
+        ...rest,
+        unit_revenue: Number(unit_revenue),
+        // Only admins get the provider's side back from the database.
+        ...(cost
+          ? {
+            unit_cost: Number(cost.unit_cost),
+            provider_cost: cost.provider_cost === null ? null : Number(cost.provider_cost),
+          }
+          : {}),
+      };
     }),
     next_cursor: rows.length > q.limit && last
       ? Buffer.from(JSON.stringify([last.page_cursor_ts, last.id])).toString("base64url")

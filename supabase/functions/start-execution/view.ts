@@ -37,8 +37,23 @@ export interface ExecutionRow {
   model: string | null;
   created_at: string;
   billed_image_size: string | null;
-  unit_cost: string;
   unit_revenue: string;
+}
+
+/** What only admins get back from public.execution_provider_costs (nothing for members). */
+export interface ProviderCost {
+  execution_id: string;
+  unit_cost: string;
+  provider_cost: string | null;
+}
+
+/** Provider costs of `ids` as the caller may see them: the database answers admins only. */
+export async function providerCosts(tx: Tx, ids: string[]): Promise<Map<string, ProviderCost>> {
+  if (ids.length === 0) return new Map();
+  const rows = await tx<ProviderCost[]>`
+    select execution_id, unit_cost::text, provider_cost::text
+    from public.execution_provider_costs(${ids}::uuid[])`;
+  return new Map(rows.map((r) => [r.execution_id, r]));
 }
 
 export interface Counts {
@@ -79,7 +94,7 @@ export const executionColumns = (tx: Tx, alias = "e") => {
      ) as input,
      ${e}.output_data, ${e}.concurrency, ${e}.started_at, ${e}.completed_at,
      ${e}.duration_seconds, ${e}.error_message, ${e}.error_code, ${e}.model, ${e}.created_at,
-     ${e}.image_size as billed_image_size, ${e}.unit_cost::text, ${e}.unit_revenue::text`;
+     ${e}.image_size as billed_image_size, ${e}.unit_revenue::text`;
 };
 
 /** Progress of an execution that was just started: every prompt queued, nothing done. */
@@ -91,12 +106,20 @@ function money(value: number): number {
   return Math.round(value * 10000) / 10000;
 }
 
+export interface Loaded {
+  execution: ExecutionRow;
+  counts: Counts;
+  results: ResultRow[];
+  /** Present for admins only (the provider's cost). */
+  cost?: ProviderCost;
+}
+
 /** The execution as the caller sees it (RLS), or null when invisible or absent. */
 export async function loadExecution(
   tx: Tx,
   id: string,
   withResults: boolean,
-): Promise<{ execution: ExecutionRow; counts: Counts; results: ResultRow[] } | null> {
+): Promise<Loaded | null> {
   const [execution] = await tx<ExecutionRow[]>`
     select ${executionColumns(tx)} from public.workflow_executions e where e.id = ${id}`;
   if (!execution) return null;
@@ -115,17 +138,18 @@ export async function loadExecution(
         from public.workflow_batch_results where execution_id = ${id}
         order by batch_index`
     : [];
-  return { execution, counts, results };
+  const cost = (await providerCosts(tx, [id])).get(id);
+  return { execution, counts, results, cost };
 }
 
 /** The JSON answer; signed URLs are requested with the caller's own token. */
 export async function presentExecution(
-  loaded: { execution: ExecutionRow; counts: Counts; results: ResultRow[] },
+  loaded: Loaded,
   accessToken: string | null,
   withResults: boolean,
 ) {
   const { execution, counts } = loaded;
-  const { unit_cost, unit_revenue, billed_image_size, ...row } = execution;
+  const { unit_revenue, billed_image_size, ...row } = execution;
   const done = counts.completed + counts.failed + counts.cancelled;
   const body: Record<string, unknown> = {
     ...row,
@@ -138,10 +162,15 @@ export async function presentExecution(
       currency: "USD",
       /** The size the unit prices are for (the one asked for, else the model's default). */
       image_size: billed_image_size,
-      unit_cost: Number(unit_cost),
       unit_revenue: Number(unit_revenue),
-      cost_so_far: money(counts.completed * Number(unit_cost)),
       revenue_so_far: money(counts.completed * Number(unit_revenue)),
+      // The provider's side, only where the database answered it (admins).
+      ...(loaded.cost
+        ? {
+          unit_cost: Number(loaded.cost.unit_cost),
+          cost_so_far: money(counts.completed * Number(loaded.cost.unit_cost)),
+        }
+        : {}),
     },
   };
   if (withResults) {
