@@ -28,7 +28,7 @@ const finished = `from public.workflow_executions e where e.completed_at is not 
 const queries: Query[] = [
   {
     figure: "success by client (runs + items)",
-    product: `select * from public.analytics_success_by_client()`,
+    product: `select * from private.analytics_success_by_client()`,
     naive: `select e.client_id, count(*) as executions,
         count(*) filter (where e.status = 'completed') as completed,
         sum((e.output_data ->> 'total')::int) as items_total,
@@ -38,7 +38,7 @@ const queries: Query[] = [
   },
   {
     figure: "top workflows (10)",
-    product: `select * from public.analytics_top_workflows(10)`,
+    product: `select * from private.analytics_top_workflows(10)`,
     naive: `select e.workflow_id, count(*) as executions,
         sum((e.output_data ->> 'successful')::int) as items_successful
       ${finished} group by e.workflow_id order by count(*) desc, e.workflow_id limit 10`,
@@ -46,7 +46,7 @@ const queries: Query[] = [
   },
   {
     figure: "usage + revenue per client per month",
-    product: `select * from public.analytics_usage_by_month()`,
+    product: `select * from private.analytics_usage_by_month()`,
     naive: `select e.client_id, date_trunc('month', e.created_at at time zone 'UTC') as month,
         count(*) as executions, sum((e.output_data ->> 'successful')::int) as items_successful,
         sum(coalesce((e.output_data ->> 'revenue')::numeric, 0)) as revenue,

@@ -117,7 +117,7 @@ const executionDetail = [
    order by batch_index`,
   // view.ts providerCosts: the provider's side, answered to admins only (empty here).
   `select execution_id, unit_cost::text, provider_cost::text
-   from public.execution_provider_costs(array[$1]::uuid[])`,
+   from private.execution_provider_costs(array[$1]::uuid[])`,
 ];
 
 // supabase/functions/tickets/tickets.ts GET /, first page of 20, no filters given.

@@ -23,8 +23,8 @@ async function tenants(): Promise<Tenant[]> {
   for (let i = 0; i < CLIENTS; i++) {
     const email = `load-${i}-${tag}@hardening.test`;
     const [user] = await sql<{ id: string }[]>`
-      insert into auth.users (id, aud, role, email, raw_app_meta_data)
-      values (${crypto.randomUUID()}, 'authenticated', 'authenticated', ${email},
+      insert into auth.users (id, aud, role, email, created_at, updated_at, raw_app_meta_data)
+      values (${crypto.randomUUID()}, 'authenticated', 'authenticated', ${email}, now(), now(),
               ${sql.json({ provider: "email" })})
       returning id`;
     const [client] = await sql<{ id: string }[]>`

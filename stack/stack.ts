@@ -168,10 +168,17 @@ export async function up(instance: Instance, options: UpOptions = {}): Promise<S
   const sql = postgres(state.dbUrl, { max: 1, onnotice: () => {} });
   try {
     await writeVaultSecrets(sql, { project_url: state.apiUrl, secret_key: state.secretKey });
-    // Supabase Auth's own tables (sessions, refresh tokens, ...) for the Auth stand-in.
-    await installAuthSchema(sql);
   } finally {
     await sql.end();
+  }
+  // Supabase Auth's own tables (sessions, refresh tokens, ...) for the Auth stand-in. On hosted
+  // the platform creates them (Auth migrates itself as supabase_auth_admin), never a project
+  // migration, so the platform's superuser lays them out here.
+  const admin = postgres(state.adminDbUrl, { max: 1, onnotice: () => {} });
+  try {
+    await installAuthSchema(admin);
+  } finally {
+    await admin.end();
   }
 
   const env = functionsEnv(paths, state);

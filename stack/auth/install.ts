@@ -29,7 +29,7 @@ const userColumns: [string, string][] = [
   ["is_sso_user", "boolean not null default false"],
 ];
 
-/** `sql` connects as postgres (the project's owner role, which may create roles). */
+/** `sql` connects as the platform's superuser (supabase_admin), as Auth's own migrations run. */
 export async function installAuthSchema(sql: postgres.Sql): Promise<void> {
   await sql.begin(async (tx) => {
     await tx.unsafe(`

@@ -56,7 +56,7 @@ grant execute on function public.my_capabilities() to authenticated;
 
 -- The invitee is not a member yet, so RLS shows them no invitation: this definer function
 -- answers only for the caller's own, confirmed e-mail address.
-create or replace function public.my_invitations()
+create or replace function private.my_invitations()
 returns table (
   id uuid,
   client_id uuid,
@@ -88,9 +88,9 @@ begin
   order by i.created_at, i.id;
 end
 $$;
-comment on function public.my_invitations() is 'Pending, unexpired invitations to active clients for the caller''s confirmed e-mail (the invitee cannot see them through RLS).';
-revoke all on function public.my_invitations() from public, anon;
-grant execute on function public.my_invitations() to authenticated;
+comment on function private.my_invitations() is 'Pending, unexpired invitations to active clients for the caller''s confirmed e-mail (the invitee cannot see them through RLS).';
+revoke all on function private.my_invitations() from public, anon;
+grant execute on function private.my_invitations() to authenticated;
 
 create or replace function public.me()
 returns jsonb
@@ -121,7 +121,7 @@ begin
       join public.clients c on c.id = cm.client_id
       where cm.user_id = (select auth.uid())
     ), '[]'::jsonb),
-    'invitations', coalesce((select jsonb_agg(to_jsonb(i)) from public.my_invitations() i), '[]'::jsonb),
+    'invitations', coalesce((select jsonb_agg(to_jsonb(i)) from private.my_invitations() i), '[]'::jsonb),
     'capabilities', public.my_capabilities()
   );
 end
@@ -132,7 +132,7 @@ grant execute on function public.me() to authenticated;
 
 -- Accepting without handling a token: the invitation is bound to the caller's confirmed
 -- e-mail, which Auth verified when they followed the invite link or set up the account.
-create or replace function public.accept_invitation_by_id(p_invitation_id uuid)
+create or replace function private.accept_invitation_by_id(p_invitation_id uuid)
 returns jsonb
 language plpgsql
 -- definer: the invitee is not a member yet; every rule is checked here, in this order.
@@ -188,6 +188,6 @@ begin
   return to_jsonb(m);
 end
 $$;
-comment on function public.accept_invitation_by_id(uuid) is 'Invitee: accepts one of their pending invitations (listed by me()) by id; bound to their confirmed e-mail (404 unknown/other address/revoked, 409 used or member, 422 expired or client inactive).';
-revoke all on function public.accept_invitation_by_id(uuid) from public, anon;
-grant execute on function public.accept_invitation_by_id(uuid) to authenticated;
+comment on function private.accept_invitation_by_id(uuid) is 'Invitee: accepts one of their pending invitations (listed by me()) by id; bound to their confirmed e-mail (404 unknown/other address/revoked, 409 used or member, 422 expired or client inactive).';
+revoke all on function private.accept_invitation_by_id(uuid) from public, anon;
+grant execute on function private.accept_invitation_by_id(uuid) to authenticated;

@@ -37,10 +37,11 @@ revoke select on public.workflow_executions from authenticated;
 grant select (
   id, workflow_id, client_id, triggered_by_user_id, status, input_data, output_data,
   started_at, completed_at, duration_seconds, error_message, created_at, idempotency_key,
-  request_hash, concurrency, unit_revenue, last_kicked_at, storage_reconciled_at
+  request_hash, concurrency, unit_revenue, last_kicked_at, storage_reconciled_at,
+  model, image_size, error_code, input_bytes
 ) on public.workflow_executions to authenticated;
 
-create or replace function public.execution_provider_costs(p_execution_ids uuid[])
+create or replace function private.execution_provider_costs(p_execution_ids uuid[])
 returns table (execution_id uuid, unit_cost numeric, provider_cost numeric)
 language plpgsql
 stable
@@ -58,6 +59,6 @@ begin
     where e.id = any (p_execution_ids);
 end
 $$;
-comment on function public.execution_provider_costs(uuid[]) is 'Admins: unit and total provider cost of the given executions; no rows for anyone else.';
-revoke all on function public.execution_provider_costs(uuid[]) from public, anon;
-grant execute on function public.execution_provider_costs(uuid[]) to authenticated, service_role;
+comment on function private.execution_provider_costs(uuid[]) is 'Admins: unit and total provider cost of the given executions; no rows for anyone else.';
+revoke all on function private.execution_provider_costs(uuid[]) from public, anon;
+grant execute on function private.execution_provider_costs(uuid[]) to authenticated, service_role;

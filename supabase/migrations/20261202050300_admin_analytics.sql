@@ -132,7 +132,7 @@ comment on function private.require_admin() is 'Raises 403 admin_only unless the
 revoke all on function private.require_admin() from public, anon;
 grant execute on function private.require_admin() to authenticated;
 
-create or replace function public.analytics_success_by_client(
+create or replace function private.analytics_success_by_client(
   p_from date default null,
   p_to date default null
 )
@@ -163,11 +163,11 @@ begin
     order by sum(r.executions) desc, c.name, c.id;
 end
 $$;
-comment on function public.analytics_success_by_client(date, date) is 'Admins: finished runs per client with run-level and item-level success rates (months of created_at, inclusive bounds).';
-revoke all on function public.analytics_success_by_client(date, date) from public, anon;
-grant execute on function public.analytics_success_by_client(date, date) to authenticated;
+comment on function private.analytics_success_by_client(date, date) is 'Admins: finished runs per client with run-level and item-level success rates (months of created_at, inclusive bounds).';
+revoke all on function private.analytics_success_by_client(date, date) from public, anon;
+grant execute on function private.analytics_success_by_client(date, date) to authenticated;
 
-create or replace function public.analytics_top_workflows(
+create or replace function private.analytics_top_workflows(
   p_limit integer default 10,
   p_from date default null,
   p_to date default null
@@ -206,11 +206,11 @@ begin
     order by u.executions desc, w.id;
 end
 $$;
-comment on function public.analytics_top_workflows(integer, date, date) is 'Admins: the most used workflows (finished runs), with template, client, item success rate and revenue.';
-revoke all on function public.analytics_top_workflows(integer, date, date) from public, anon;
-grant execute on function public.analytics_top_workflows(integer, date, date) to authenticated;
+comment on function private.analytics_top_workflows(integer, date, date) is 'Admins: the most used workflows (finished runs), with template, client, item success rate and revenue.';
+revoke all on function private.analytics_top_workflows(integer, date, date) from public, anon;
+grant execute on function private.analytics_top_workflows(integer, date, date) to authenticated;
 
-create or replace function public.analytics_usage_by_month(
+create or replace function private.analytics_usage_by_month(
   p_client_id uuid default null,
   p_from date default null,
   p_to date default null
@@ -245,6 +245,6 @@ begin
     order by u.month desc, c.name, c.id;
 end
 $$;
-comment on function public.analytics_usage_by_month(uuid, date, date) is 'Admins: usage (finished runs, images), revenue, provider cost and margin per client per month.';
-revoke all on function public.analytics_usage_by_month(uuid, date, date) from public, anon;
-grant execute on function public.analytics_usage_by_month(uuid, date, date) to authenticated;
+comment on function private.analytics_usage_by_month(uuid, date, date) is 'Admins: usage (finished runs, images), revenue, provider cost and margin per client per month.';
+revoke all on function private.analytics_usage_by_month(uuid, date, date) from public, anon;
+grant execute on function private.analytics_usage_by_month(uuid, date, date) to authenticated;

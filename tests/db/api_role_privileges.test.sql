@@ -108,6 +108,20 @@ select * from (values
   ('authenticated', 'function', 'client_audit_log(uuid,integer,bigint)', 'EXECUTE'),
   ('authenticated', 'function', 'create_invitation(uuid,text,text)', 'EXECUTE'),
   ('authenticated', 'function', 'revoke_invitation(uuid)', 'EXECUTE'),
+  -- identity and onboarding: me() and its parts, accepting by id, the admin console's lifecycle
+  -- and analytics (security definer ones live in private; each refuses non-admins itself)
+  ('authenticated', 'function', 'me()', 'EXECUTE'),
+  ('authenticated', 'function', 'my_capabilities()', 'EXECUTE'),
+  ('authenticated', 'function', 'private.my_invitations()', 'EXECUTE'),
+  ('authenticated', 'function', 'private.accept_invitation_by_id(uuid)', 'EXECUTE'),
+  ('authenticated', 'function', 'create_client(text,text,text,uuid,text)', 'EXECUTE'),
+  ('authenticated', 'function', 'set_user_status(uuid,text)', 'EXECUTE'),
+  ('authenticated', 'function', 'assert_platform_admin()', 'EXECUTE'),
+  ('authenticated', 'function', 'private.require_admin()', 'EXECUTE'),
+  ('authenticated', 'function', 'private.execution_provider_costs(uuid[])', 'EXECUTE'),
+  ('authenticated', 'function', 'private.analytics_success_by_client(date,date)', 'EXECUTE'),
+  ('authenticated', 'function', 'private.analytics_top_workflows(integer,date,date)', 'EXECUTE'),
+  ('authenticated', 'function', 'private.analytics_usage_by_month(uuid,date,date)', 'EXECUTE'),
   -- admin-only catalogue operations (each refuses non-admins itself)
   ('authenticated', 'function', 'propagate_template(uuid,boolean)', 'EXECUTE'),
   ('authenticated', 'function', 'workflows_at_risk(integer)', 'EXECUTE'),

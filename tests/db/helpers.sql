@@ -29,12 +29,14 @@ declare
 begin
   -- Same path as a real sign-up: the auth trigger creates public.users. Admin comes only from
   -- app metadata, as on Supabase.
-  insert into auth.users (id, aud, role, email, raw_user_meta_data, raw_app_meta_data)
+  insert into auth.users (id, aud, role, email, created_at, updated_at, raw_user_meta_data, raw_app_meta_data)
   values (
     new_id,
     'authenticated',
     'authenticated',
     $1,
+    now(),
+    now(),
     case when $2 is null then '{}'::jsonb else jsonb_build_object('name', $2) end,
     case when $3 then '{"provider":"email","role":"admin"}'::jsonb else '{"provider":"email"}'::jsonb end
   );

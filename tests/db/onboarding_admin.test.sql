@@ -87,20 +87,20 @@ select is(tests.try_as('collab-a@rls.test', 'select id, unit_revenue, output_dat
 select is(tests.try_as('admin@rls.test', 'select unit_cost from public.workflow_executions'),
   'error:42501', 'cost: not through the table, even for admins (column privilege of the role)');
 select is(tests.try_as('admin@rls.test',
-  format($$select * from public.execution_provider_costs(array[%L]::uuid[])$$, tests.fx('exec_a_spare'))),
+  format($$select * from private.execution_provider_costs(array[%L]::uuid[])$$, tests.fx('exec_a_spare'))),
   'ok:1', 'cost: admins read it through execution_provider_costs');
 select is(tests.try_as('owner-a@rls.test',
-  format($$select * from public.execution_provider_costs(array[%L]::uuid[])$$, tests.fx('exec_a_spare'))),
+  format($$select * from private.execution_provider_costs(array[%L]::uuid[])$$, tests.fx('exec_a_spare'))),
   'ok:0', 'cost: members get nothing from execution_provider_costs');
 
 -- analytics ------------------------------------------------------------------------------------
 select is((select items_successful || '/' || provider_cost::text from private.execution_rollups
            where client_id = tests.fx('client_a') and workflow_id = tests.fx('wf_a')),
   '2/0.0780', 'analytics: the finished run is in the rollup');
-select is(tests.try_as('owner-a@rls.test', 'select * from public.analytics_success_by_client()'),
+select is(tests.try_as('owner-a@rls.test', 'select * from private.analytics_success_by_client()'),
   'error:MS403', 'analytics: members are refused');
 select tests.act_as('admin@rls.test');
-select is((select item_success_rate::text || '/' || completed from public.analytics_success_by_client()
+select is((select item_success_rate::text || '/' || completed from private.analytics_success_by_client()
            where client_id = tests.fx('client_a')), '1.0000/1', 'analytics: success by client, run and item level');
 select tests.clear_authentication();
 

@@ -89,7 +89,7 @@ Deno.test({
           // The provider's cost is kept out of the members' output_data, in an admin-only column.
           const [{ provider_cost }] = await db()`
             select provider_cost::float8 from public.workflow_executions where id = ${id}`;
-          assert.equal(provider_cost, 1.56);
+          assert.equal(provider_cost, 2.68);
           const rows = await items(id);
           assert.equal(rows.length, 50);
           for (const row of rows) {

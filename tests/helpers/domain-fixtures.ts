@@ -33,10 +33,11 @@ export async function createWorld(prefix: string): Promise<World> {
       ? { provider: "email", role: "admin" }
       : { provider: "email" };
     const [row] = await sql<{ id: string }[]>`
-      insert into auth.users (id, aud, role, email, raw_app_meta_data, raw_user_meta_data)
-      values (${crypto.randomUUID()}, 'authenticated', 'authenticated', ${email[actor]}, ${
-      sql.json(appMeta)
-    },
+      insert into auth.users (id, aud, role, email, created_at, updated_at, raw_app_meta_data,
+                              raw_user_meta_data)
+      values (${crypto.randomUUID()}, 'authenticated', 'authenticated', ${
+      email[actor]
+    }, now(), now(), ${sql.json(appMeta)},
               ${sql.json({ name: `${actor} ${tag}` })})
       returning id`;
     id[actor] = row.id;

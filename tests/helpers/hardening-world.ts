@@ -118,8 +118,11 @@ export async function createWorld(): Promise<World> {
   for (const actor of actors) {
     const admin = actor === "admin" || actor === "suspendedAdmin";
     userId[actor] = await one(sql`
-      insert into auth.users (id, aud, role, email, raw_app_meta_data, raw_user_meta_data)
-      values (${crypto.randomUUID()}, 'authenticated', 'authenticated', ${email[actor]},
+      insert into auth.users (id, aud, role, email, created_at, updated_at, raw_app_meta_data,
+                              raw_user_meta_data)
+      values (${crypto.randomUUID()}, 'authenticated', 'authenticated', ${
+      email[actor]
+    }, now(), now(),
               ${sql.json(admin ? { provider: "email", role: "admin" } : { provider: "email" })},
               ${sql.json({ name: `${actor} ${tag}` })})
       returning id`);

@@ -23,7 +23,7 @@ export function analyticsRoutes(app: Hono<AppEnv>): void {
     const rows = await asUser(
       user.claims,
       (tx) =>
-        tx`select * from public.analytics_success_by_client(${q.from ?? null}, ${q.to ?? null})`,
+        tx`select * from private.analytics_success_by_client(${q.from ?? null}, ${q.to ?? null})`,
     );
     return c.json({
       clients: numbers(rows, [
@@ -46,7 +46,7 @@ export function analyticsRoutes(app: Hono<AppEnv>): void {
     const rows = await asUser(
       user.claims,
       (tx) =>
-        tx`select * from public.analytics_top_workflows(${q.limit}, ${q.from ?? null}, ${
+        tx`select * from private.analytics_top_workflows(${q.limit}, ${q.from ?? null}, ${
           q.to ?? null
         })`,
     );
@@ -63,7 +63,7 @@ export function analyticsRoutes(app: Hono<AppEnv>): void {
       (tx) =>
         tx`select client_id, client_name, to_char(month, 'YYYY-MM') as month, executions,
                 items_successful, revenue, provider_cost, margin
-         from public.analytics_usage_by_month(${q.client_id ?? null}, ${q.from ?? null}, ${
+         from private.analytics_usage_by_month(${q.client_id ?? null}, ${q.from ?? null}, ${
           q.to ?? null
         })`,
     );

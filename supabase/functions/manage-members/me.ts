@@ -19,7 +19,7 @@ export function meRoutes(app: Hono<AppEnv>): void {
     const { id } = parse(idParam, c.req.param(), "path");
     const [{ member }] = await asUser(
       user.claims,
-      (tx) => tx`select public.accept_invitation_by_id(${id}) as member`,
+      (tx) => tx`select private.accept_invitation_by_id(${id}) as member`,
     );
     return c.json({ member }, 201);
   });

@@ -40,7 +40,7 @@ export interface ExecutionRow {
   unit_revenue: string;
 }
 
-/** What only admins get back from public.execution_provider_costs (nothing for members). */
+/** What only admins get back from private.execution_provider_costs (nothing for members). */
 export interface ProviderCost {
   execution_id: string;
   unit_cost: string;
@@ -52,7 +52,7 @@ export async function providerCosts(tx: Tx, ids: string[]): Promise<Map<string, 
   if (ids.length === 0) return new Map();
   const rows = await tx<ProviderCost[]>`
     select execution_id, unit_cost::text, provider_cost::text
-    from public.execution_provider_costs(${ids}::uuid[])`;
+    from private.execution_provider_costs(${ids}::uuid[])`;
   return new Map(rows.map((r) => [r.execution_id, r]));
 }
 
