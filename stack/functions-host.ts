@@ -1,6 +1,7 @@
 // The local stand-in for Supabase's API gateway + Edge Runtime, on one port:
 //   /functions/v1/<name>[/...]        every supabase/functions/<name>/index.ts, in-process
 //   /storage/v1/*                     stack/storage-api.ts, when that file exists
+//   /realtime/v1/websocket            stack/realtime-api.ts (websocket upgrade)
 //   /auth/v1/.well-known/jwks.json    the public signing keys, like Supabase Auth
 //   /health                           readiness for the stack CLI
 // Run: deno run -A stack/functions-host.ts (env: PORT, STACK_DIR, SUPABASE_*; see the brief).
@@ -10,6 +11,7 @@ import { readFunctionSettings } from "./host/function-config.ts";
 import { discoverFunctions, type LoadedFunction, loadFunctions } from "./host/function-loader.ts";
 import { gatewayJwtCheck } from "./host/gateway-auth.ts";
 import { CORS_HEADERS, jsonError } from "./host/http-common.ts";
+import { handleRealtime } from "./realtime-api.ts";
 
 type StorageHandler = (
   req: Request,
@@ -144,6 +146,7 @@ async function main(): Promise<void> {
       if (!storage) return jsonError(404, "not_found", "Storage API is not installed");
       return await storage(req, keys, { dbUrl, stackDir });
     }
+    if (path.startsWith("/realtime/v1/")) return await handleRealtime(req, keys, { dbUrl });
     if (path === "/auth/v1/.well-known/jwks.json" && req.method === "GET") {
       return new Response(jwksBody, {
         headers: {

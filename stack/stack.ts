@@ -9,6 +9,7 @@ import { loadOrCreateKeys, mintAccessToken, publicJwks } from "./keys.ts";
 import { applyBootstrap, applyMigrations, applySeed, writeVaultSecrets } from "./migrate.ts";
 import { geminiEnv } from "./gemini-env.ts";
 import { ensurePackages } from "./packages.ts";
+import { ensureRealtimeSchema } from "./realtime/schema.ts";
 import { repoRoot, stackPaths } from "./paths.ts";
 import type { Instance, StackPaths } from "./paths.ts";
 import {
@@ -145,6 +146,8 @@ export async function up(instance: Instance, options: UpOptions = {}): Promise<S
     if (fresh) {
       log(`[stack:${instance}] applying the Supabase platform bootstrap`);
       await applyBootstrap(sql);
+    } else if (await ensureRealtimeSchema(sql)) {
+      log(`[stack:${instance}] added Realtime's schema (stack/bootstrap/06_realtime.sql)`);
     }
     const applied = await applyMigrations(sql);
     for (const name of applied) log(`[stack:${instance}] migration ${name}`);

@@ -1,10 +1,14 @@
 // How an execution is shown to its client's members: the row (never the reference image data,
 // never anything about the API key but whether one was used), progress counts by status, cost
 // so far from the price snapshot, and optionally every prompt's result with a signed URL.
-import type { Tx } from "../../../shared/db.ts";
+// Signed URLs are stable: made with the caller's token, valid SIGNED_URL_SECONDS, and the same
+// URL is answered again (private.signed_url_cache) while at least SIGNED_URL_REUSE_MIN_SECONDS
+// of it remain, so a frontend following an execution keeps its images cached.
+import { asUser, type Claims, type Tx } from "../../../shared/db.ts";
 import { signedUrlsAsUser } from "../../../shared/results-storage.ts";
 
-const SIGNED_URL_SECONDS = 3600;
+export const SIGNED_URL_SECONDS = 3600;
+export const SIGNED_URL_REUSE_MIN_SECONDS = 900;
 
 export interface ExecutionRow {
   id: string;
@@ -44,6 +48,12 @@ interface ResultRow {
   storage_path: string | null;
 }
 
+interface CachedUrl {
+  object_path: string;
+  signed_url: string;
+  expires_at: Date;
+}
+
 /**
  * Columns of the list and detail views; input_data is summarised in SQL, not shipped whole.
  * `alias` is the name the query gives workflow_executions.
@@ -73,12 +83,20 @@ function money(value: number): number {
   return Math.round(value * 10000) / 10000;
 }
 
+export interface Loaded {
+  execution: ExecutionRow;
+  counts: Counts;
+  results: ResultRow[];
+  /** The caller's signed URLs for these results that stay valid long enough to hand out. */
+  cachedUrls: CachedUrl[];
+}
+
 /** The execution as the caller sees it (RLS), or null when invisible or absent. */
 export async function loadExecution(
   tx: Tx,
   id: string,
   withResults: boolean,
-): Promise<{ execution: ExecutionRow; counts: Counts; results: ResultRow[] } | null> {
+): Promise<Loaded | null> {
   const [execution] = await tx<ExecutionRow[]>`
     select ${executionColumns(tx)} from public.workflow_executions e where e.id = ${id}`;
   if (!execution) return null;
@@ -97,14 +115,49 @@ export async function loadExecution(
         from public.workflow_batch_results where execution_id = ${id}
         order by batch_index`
     : [];
-  return { execution, counts, results };
+  const paths = results.flatMap((r) => (r.storage_path ? [r.storage_path] : []));
+  const cachedUrls = paths.length
+    ? await tx<CachedUrl[]>`
+        select object_path, signed_url, expires_at
+        from private.cached_signed_urls(${paths}, ${SIGNED_URL_REUSE_MIN_SECONDS})`
+    : [];
+  return { execution, counts, results, cachedUrls };
+}
+
+/** Remembered URLs, plus new ones (signed with the caller's token) for the rest. */
+async function stableSignedUrls(
+  loaded: Loaded,
+  accessToken: string,
+  claims: Claims | null,
+): Promise<Map<string, { url: string | null; expiresAt: string | null }>> {
+  const out = new Map<string, { url: string | null; expiresAt: string | null }>();
+  for (const c of loaded.cachedUrls) {
+    out.set(c.object_path, { url: c.signed_url, expiresAt: new Date(c.expires_at).toISOString() });
+  }
+  const missing = loaded.results.flatMap((r) =>
+    r.storage_path && !out.has(r.storage_path) ? [r.storage_path] : []
+  );
+  if (missing.length === 0) return out;
+  const expiresAt = new Date(Date.now() + SIGNED_URL_SECONDS * 1000).toISOString();
+  const fresh = await signedUrlsAsUser(accessToken, missing, SIGNED_URL_SECONDS);
+  const remember: { path: string; url: string; expires_at: string }[] = [];
+  for (const path of missing) {
+    const url = fresh.get(path) ?? null;
+    out.set(path, { url, expiresAt: url ? expiresAt : null });
+    if (url) remember.push({ path, url, expires_at: expiresAt });
+  }
+  if (claims && remember.length > 0) {
+    await asUser(claims, (tx) => tx`select private.remember_signed_urls(${tx.json(remember)})`);
+  }
+  return out;
 }
 
 /** The JSON answer; signed URLs are requested with the caller's own token. */
 export async function presentExecution(
-  loaded: { execution: ExecutionRow; counts: Counts; results: ResultRow[] },
+  loaded: Loaded,
   accessToken: string | null,
   withResults: boolean,
+  claims: Claims | null = null,
 ) {
   const { execution, counts } = loaded;
   const { unit_cost, unit_revenue, ...row } = execution;
@@ -125,14 +178,15 @@ export async function presentExecution(
     },
   };
   if (withResults) {
-    const paths = loaded.results.flatMap((r) => (r.storage_path ? [r.storage_path] : []));
-    const urls = accessToken
-      ? await signedUrlsAsUser(accessToken, paths, SIGNED_URL_SECONDS)
-      : new Map();
-    body.results = loaded.results.map((r) => ({
-      ...r,
-      signed_url: r.storage_path ? urls.get(r.storage_path) ?? null : null,
-    }));
+    const urls = accessToken ? await stableSignedUrls(loaded, accessToken, claims) : new Map();
+    body.results = loaded.results.map((r) => {
+      const signed = r.storage_path ? urls.get(r.storage_path) : undefined;
+      return {
+        ...r,
+        signed_url: signed?.url ?? null,
+        signed_url_expires_at: signed?.expiresAt ?? null,
+      };
+    });
   }
   return body;
 }
