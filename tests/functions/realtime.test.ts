@@ -74,7 +74,7 @@ Deno.test({
 
           for (const w of [member, admin, memberOnExecution, publicJoin]) {
             const joined = await w.joined;
-            assert.equal(joined.status, "SUBSCRIBED", joined.error);
+            assert.equal(joined.status, "SUBSCRIBED", joined.error ?? "");
             assert.ok(joined.ms < REFUSAL_BACKOFF_MS, `allowed join took ${joined.ms} ms`);
           }
           const refused: [typeof member, string][] = [
