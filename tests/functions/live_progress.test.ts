@@ -106,6 +106,8 @@ Deno.test({
           results: { storage_path: string; signed_url: string; signed_url_expires_at: string }[];
         };
         const first = await invoke<View>(collab, `start-execution/${executionId}`);
+        // A new second: a URL signed now would differ (its iat), a remembered one does not.
+        await new Promise((r) => setTimeout(r, 1100));
         const second = await invoke<View>(collab, `start-execution/${executionId}`);
         assert.equal(first.status, 200);
         assert.equal(first.body.results.length, 30);
