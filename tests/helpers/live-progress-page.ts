@@ -95,7 +95,8 @@ window.follow = async ({ apiUrl, apiKey, token, clientId }) => {
       })
       .subscribe((s, err) => window.live.joined.push(s + (err ? " " + err.message : "")));
   };
-  await new Promise((resolve) => {
+  await new Promise((resolve, reject) => {
+    setTimeout(() => reject(new Error("client topic not joined: " + window.live.joined.join(", "))), 20000);
     supabase.channel("client:" + clientId, { config: { private: true } })
       .on("broadcast", { event: "started" }, ({ payload }) => {
         status.textContent = "running:" + payload.execution_id;
