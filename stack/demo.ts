@@ -1,12 +1,14 @@
 // The demo `deno task start` runs once the dev stack is up: Acme's collaborator starts an
 // execution of 20 prompts through supabase-js functions.invoke, the terminal shows a live
-// progress bar (polling GET /start-execution/:id), then where the images are and how to open
-// them. Without a real Gemini key the functions talk to the local fake Gemini, started here
+// progress bar drawn from Realtime messages on the private channel execution:<id>
+// (stack/demo-progress.ts; polling only if the channel cannot be joined, and said so), then
+// where the images are and how to open them. Without a real Gemini key the functions talk to the local fake Gemini, started here
 // and announced as such; with GEMINI_API_KEY set (and GOOGLE_GEMINI_BASE_URL unset) they call
 // Google with the same code.
 import { createClient, type SupabaseClient } from "@supabase/supabase-js";
 import { join } from "node:path";
 import { type GeminiFake, startGeminiFake } from "../tests/fakes/gemini.ts";
+import { follow, type Progress } from "./demo-progress.ts";
 import { geminiFakeInfo, usesGeminiFake } from "./gemini-env.ts";
 import { stackPaths } from "./paths.ts";
 import { delay, startService, stopService } from "./processes.ts";
@@ -38,17 +40,6 @@ const subjects = [
   "a treehouse in a giant redwood",
   "a macro shot of a dewy spider web",
 ];
-
-interface Progress {
-  total: number;
-  pending: number;
-  processing: number;
-  completed: number;
-  failed: number;
-  cancelled: number;
-  done: number;
-  percent: number;
-}
 
 interface View {
   id: string;
@@ -125,10 +116,11 @@ export async function prepareGemini(
 export async function runDemo(state: StackState): Promise<void> {
   try {
     const token = await tokenFor(state.instance, DEMO_USER);
+    // As a signed-in frontend: supabase-js hands the user's token to Functions and Realtime.
     const client = createClient(state.apiUrl, state.anonKey, {
-      global: { headers: { Authorization: `Bearer ${token}` } },
-      auth: { persistSession: false, autoRefreshToken: false },
+      accessToken: () => Promise.resolve(token),
     });
+    await client.realtime.setAuth();
     console.log(
       `\nDemo: ${DEMO_USER} starts an execution of ${subjects.length} prompts on Acme's workflow`,
     );
@@ -149,20 +141,39 @@ export async function runDemo(state: StackState): Promise<void> {
 
     const tty = Deno.stdout.isTerminal();
     const encoder = new TextEncoder();
-    let current = await view(client, id, false);
     let lastLine = "";
-    const deadline = Date.now() + 10 * 60_000;
-    while (!["completed", "failed", "cancelled"].includes(current.status)) {
-      const line = bar(current.progress);
+    let lastProgress: Progress | null = null;
+    const draw = async (progress: Progress) => {
+      lastProgress = progress;
+      const line = bar(progress);
       if (tty) await Deno.stdout.write(encoder.encode(`\r  ${line}\x1b[K`));
       else if (line !== lastLine) console.log(`  ${line}`);
       lastLine = line;
-      if (Date.now() > deadline) throw new Error("the demo execution did not finish in 10 minutes");
-      await delay(250);
-      current = await view(client, id, false);
+    };
+    console.log(
+      `  following it on the private Realtime channel execution:${id}` +
+        ` (supabase.channel(..., { config: { private: true } }))`,
+    );
+    const followed = await follow(
+      client,
+      id,
+      () => view(client, id, false),
+      draw,
+      10 * 60_000,
+    );
+    if (tty) await Deno.stdout.write(encoder.encode("\n"));
+    if (followed.via === "realtime") {
+      console.log(
+        `  progress came from Realtime: ${followed.messages} messages (coalesced, at most 4/s),` +
+          ` no polling`,
+      );
+    } else {
+      console.log(
+        `  !! Realtime channel refused (${followed.reason}); the bar above came from polling ` +
+          `GET /start-execution/${id} (${followed.messages} requests)`,
+      );
     }
-    if (tty) await Deno.stdout.write(encoder.encode(`\r  ${bar(current.progress)}\x1b[K\n`));
-    else console.log(`  ${bar(current.progress)}`);
+    if (lastProgress === null) throw new Error("no progress was shown");
 
     const final = await view(client, id, true);
     const folder = join(stackPaths(state.instance).storage, "workflow-results", id);
@@ -181,7 +192,8 @@ export async function runDemo(state: StackState): Promise<void> {
             final.results?.find((r) => r.storage_path)?.storage_path?.split("/")[1] ?? "",
           )
         }
-    signed URLs (valid 1 h, made with the collaborator's token; storage RLS decides):`,
+    signed URLs (valid 1 h and the same on every GET until 15 min remain; made with the
+    collaborator's token, Storage RLS decides):`,
     );
     for (const r of (final.results ?? []).slice(0, 3)) {
       console.log(`      #${r.batch_index} ${r.signed_url ?? `(${r.status}: ${r.error_message})`}`);

@@ -2,6 +2,7 @@
 //   /functions/v1/<name>[/...]        every supabase/functions/<name>, each in an edge worker
 //                                     process of its own on Deno 2.1 (host/function-workers.ts)
 //   /storage/v1/*                     stack/storage-api.ts, when that file exists
+//   /realtime/v1/websocket            stack/realtime-api.ts (websocket upgrade)
 //   /auth/v1/.well-known/jwks.json    the public signing keys, like Supabase Auth
 //   /auth/v1/*, /mail/api/v1/*        the Auth stand-in and its mail outbox (host/auth-routes.ts)
 //   /health                           readiness for the stack CLI
@@ -15,6 +16,7 @@ import { gatewayJwtCheck } from "./host/gateway-auth.ts";
 import { authRoutes } from "./host/auth-routes.ts";
 import { CORS_HEADERS, jsonError } from "./host/http-common.ts";
 import { repoRoot } from "./paths.ts";
+import { handleRealtime } from "./realtime-api.ts";
 
 type StorageHandler = (
   req: Request,
@@ -183,6 +185,7 @@ async function main(): Promise<void> {
       if (!storage) return jsonError(404, "not_found", "Storage API is not installed");
       return await storage(req, keys, { dbUrl, stackDir });
     }
+    if (path.startsWith("/realtime/v1/")) return await handleRealtime(req, keys, { dbUrl });
     if (path === "/auth/v1/.well-known/jwks.json" && req.method === "GET") {
       return new Response(jwksBody, {
         headers: {

@@ -129,3 +129,19 @@ export function markReconciled(executionId: string): Promise<boolean | null> {
     tx`select private.mark_storage_reconciled(${executionId}) as r`
   );
 }
+
+export interface PublishResult {
+  sent: boolean;
+  seq?: number;
+  more?: boolean;
+  retry_in_ms?: number;
+  unchanged?: boolean;
+  finished?: boolean;
+  missing?: boolean;
+}
+
+export function publishProgress(executionId: string): Promise<PublishResult> {
+  return call<PublishResult>((tx) =>
+    tx`select private.publish_execution_progress(${executionId}) as r`
+  );
+}

@@ -16,6 +16,7 @@ import {
   loadModelStatus,
 } from "./ledger.ts";
 import { type ItemContext, processItem } from "./process-item.ts";
+import { ProgressPublisher } from "./progress.ts";
 import { reconcileStorage } from "./reconcile.ts";
 import { type LinkSettings, linkSettings, linkSlots } from "./settings.ts";
 
@@ -112,6 +113,8 @@ export async function runLink(
   report.slots = slots;
   const inFlight = new Map<string, Promise<void>>();
   const wakeup = new Wakeup();
+  // Live progress (Realtime): coalesced messages, published beside the items' transactions.
+  const progress = new ProgressPublisher(executionId);
   let leaseMs = 180_000;
   let finalisedHere = false;
   let fatal = false;
@@ -133,6 +136,7 @@ export async function runLink(
       .catch((err) => log("error", "batch item crashed", { item_id: item.id, error: String(err) }))
       .finally(() => {
         inFlight.delete(item.id);
+        progress.touch();
         wakeup.wake();
       });
     inFlight.set(item.id, tracked);
@@ -157,6 +161,7 @@ export async function runLink(
       const ctx: ItemContext = { job, apiKey, settings, leaseMs, modelGone: () => modelGone };
       for (const item of claim.items) start(item, ctx);
       report.claimed += claim.items.length;
+      if (claim.items.length > 0) progress.touch();
       if (
         slots < job.concurrency && !report.helperKicked && claim.items.length > 0 &&
         inFlight.size >= slots && (claim.pending ?? 0) > 0 && !claim.capped_by &&
@@ -205,6 +210,7 @@ export async function runLink(
   }
   if (fatal && !report.stoppedBecause) report.stoppedBecause = "fatal";
   await Promise.all(inFlight.values());
+  await progress.flush();
 
   if (finalisedHere || reconcileNeeded) {
     try {

@@ -24,7 +24,7 @@ app.get("/:id", async (c) => {
   const loaded = await asUser(user.claims, (tx) => loadExecution(tx, id, results));
   if (!loaded) throw new HttpError(404, "not_found", "No such execution");
   const token = c.req.header("authorization")?.replace(/^Bearer\s+/i, "") ?? null;
-  return c.json(await presentExecution(loaded, token, results));
+  return c.json(await presentExecution(loaded, token, results, user.claims));
 });
 
 app.post("/:id/cancel", async (c) => {

@@ -81,7 +81,12 @@ export async function startExecution(c: Context) {
       await tx`select private.store_execution_api_key(${created.id}, ${sealed})`;
     }
     return {
-      created: { execution: created, counts: queuedCounts(body.prompts.length), results: [] },
+      created: {
+        execution: created,
+        counts: queuedCounts(body.prompts.length),
+        results: [],
+        cachedUrls: [],
+      },
     };
   });
 

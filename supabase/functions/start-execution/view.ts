@@ -1,7 +1,10 @@
 // How an execution is shown to its client's members: the row (never the reference image data,
 // never anything about the API key but whether one was used), progress counts by status, cost
 // so far from the price snapshot, and optionally every prompt's result with a signed URL.
-import type { Tx } from "../../../shared/db.ts";
+// Signed URLs are stable: made with the caller's token, valid signedUrlSeconds(), and the same
+// URL is answered again (private.signed_url_cache) while at least a quarter of its lifetime
+// remains, so a frontend following an execution keeps its images cached.
+import { asUser, type Claims, type Tx } from "../../../shared/db.ts";
 import { signedUrlsAsUser } from "../../../shared/results-storage.ts";
 
 // A signed URL is a bearer capability: Storage checks RLS when it signs, never when it serves.
@@ -16,6 +19,12 @@ export function signedUrlSeconds(): number {
     throw new Error(`RESULT_SIGNED_URL_SECONDS must be an integer from 10 to 3600 (got ${raw})`);
   }
   return value;
+}
+
+// The same URL is handed out again while at least a quarter of its lifetime remains, so a
+// frontend watching an execution can cache images instead of re-downloading on every poll.
+export function signedUrlReuseSeconds(): number {
+  return Math.ceil(signedUrlSeconds() / 4);
 }
 
 export interface ExecutionRow {
@@ -77,6 +86,12 @@ interface ResultRow {
   storage_path: string | null;
 }
 
+interface CachedUrl {
+  object_path: string;
+  signed_url: string;
+  expires_at: Date;
+}
+
 /**
  * Columns of the list and detail views; input_data is summarised in SQL, not shipped whole.
  * `alias` is the name the query gives workflow_executions.
@@ -112,6 +127,8 @@ export interface Loaded {
   results: ResultRow[];
   /** Present for admins only (the provider's cost). */
   cost?: ProviderCost;
+  /** The caller's signed URLs for these results that stay valid long enough to hand out. */
+  cachedUrls: CachedUrl[];
 }
 
 /** The execution as the caller sees it (RLS), or null when invisible or absent. */
@@ -138,8 +155,43 @@ export async function loadExecution(
         from public.workflow_batch_results where execution_id = ${id}
         order by batch_index`
     : [];
+  const paths = results.flatMap((r) => (r.storage_path ? [r.storage_path] : []));
+  const cachedUrls = paths.length
+    ? await tx<CachedUrl[]>`
+        select object_path, signed_url, expires_at
+        from private.cached_signed_urls(${paths}, ${signedUrlReuseSeconds()})`
+    : [];
   const cost = (await providerCosts(tx, [id])).get(id);
-  return { execution, counts, results, cost };
+  return { execution, counts, results, cost, cachedUrls };
+}
+
+/** Remembered URLs, plus new ones (signed with the caller's token) for the rest. */
+async function stableSignedUrls(
+  loaded: Loaded,
+  accessToken: string,
+  claims: Claims | null,
+): Promise<Map<string, { url: string | null; expiresAt: string | null }>> {
+  const out = new Map<string, { url: string | null; expiresAt: string | null }>();
+  for (const c of loaded.cachedUrls) {
+    out.set(c.object_path, { url: c.signed_url, expiresAt: new Date(c.expires_at).toISOString() });
+  }
+  const missing = loaded.results.flatMap((r) =>
+    r.storage_path && !out.has(r.storage_path) ? [r.storage_path] : []
+  );
+  if (missing.length === 0) return out;
+  const seconds = signedUrlSeconds();
+  const expiresAt = new Date(Date.now() + seconds * 1000).toISOString();
+  const fresh = await signedUrlsAsUser(accessToken, missing, seconds);
+  const remember: { path: string; url: string; expires_at: string }[] = [];
+  for (const path of missing) {
+    const url = fresh.get(path) ?? null;
+    out.set(path, { url, expiresAt: url ? expiresAt : null });
+    if (url) remember.push({ path, url, expires_at: expiresAt });
+  }
+  if (claims && remember.length > 0) {
+    await asUser(claims, (tx) => tx`select private.remember_signed_urls(${tx.json(remember)})`);
+  }
+  return out;
 }
 
 /** The JSON answer; signed URLs are requested with the caller's own token. */
@@ -147,6 +199,7 @@ export async function presentExecution(
   loaded: Loaded,
   accessToken: string | null,
   withResults: boolean,
+  claims: Claims | null = null,
 ) {
   const { execution, counts } = loaded;
   const { unit_revenue, billed_image_size, ...row } = execution;
@@ -174,14 +227,15 @@ export async function presentExecution(
     },
   };
   if (withResults) {
-    const paths = loaded.results.flatMap((r) => (r.storage_path ? [r.storage_path] : []));
-    const urls = accessToken
-      ? await signedUrlsAsUser(accessToken, paths, signedUrlSeconds())
-      : new Map();
-    body.results = loaded.results.map((r) => ({
-      ...r,
-      signed_url: r.storage_path ? urls.get(r.storage_path) ?? null : null,
-    }));
+    const urls = accessToken ? await stableSignedUrls(loaded, accessToken, claims) : new Map();
+    body.results = loaded.results.map((r) => {
+      const signed = r.storage_path ? urls.get(r.storage_path) : undefined;
+      return {
+        ...r,
+        signed_url: signed?.url ?? null,
+        signed_url_expires_at: signed?.expiresAt ?? null,
+      };
+    });
   }
   return body;
 }
