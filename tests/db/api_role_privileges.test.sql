@@ -122,6 +122,10 @@ select * from (values
   ('authenticated', 'function', 'private.analytics_success_by_client(date,date)', 'EXECUTE'),
   ('authenticated', 'function', 'private.analytics_top_workflows(integer,date,date)', 'EXECUTE'),
   ('authenticated', 'function', 'private.analytics_usage_by_month(uuid,date,date)', 'EXECUTE'),
+  -- live progress: who may watch a Realtime topic (RLS on realtime.messages), stable result URLs
+  ('authenticated', 'function', 'private.can_watch_topic(text)', 'EXECUTE'),
+  ('authenticated', 'function', 'private.cached_signed_urls(text[],integer)', 'EXECUTE'),
+  ('authenticated', 'function', 'private.remember_signed_urls(jsonb)', 'EXECUTE'),
   -- admin-only catalogue operations (each refuses non-admins itself)
   ('authenticated', 'function', 'propagate_template(uuid,boolean)', 'EXECUTE'),
   ('authenticated', 'function', 'workflows_at_risk(integer)', 'EXECUTE'),
@@ -187,9 +191,11 @@ select is(
   array(select format('%s %s %s', p.role_name, p.name, p.privilege) from api_privileges p
         -- supautils_local is the local stand-in for supautils, a C extension with no SQL objects
         -- on hosted: its event-trigger helpers must be callable by whoever runs DDL.
-        where not p.ours and p.nspname not in ('net', 'storage', 'auth', 'extensions', 'supautils_local')
+        -- realtime: Supabase grants its messages table and functions to the API roles; RLS on
+        -- realtime.messages decides who may join and receive.
+        where not p.ours and p.nspname not in ('net', 'storage', 'auth', 'extensions', 'realtime', 'supautils_local')
         order by 1),
-  '{}'::text[], 'platform-owned grants exist only in the platform''s schemas (net, storage, auth, extensions)');
+  '{}'::text[], 'platform-owned grants exist only in the platform''s schemas (net, storage, auth, extensions, realtime)');
 select diag(format('platform-owned (revocable only by their owner): %s',
   coalesce((select string_agg(format('%s %s %s', p.role_name, p.name, p.privilege), '; ' order by 1)
             from api_privileges p where not p.ours), 'none')));

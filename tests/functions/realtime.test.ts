@@ -7,7 +7,7 @@
 // channel, clients cannot broadcast on these topics, and the socket speaks Phoenix v1 and v2.
 import assert from "node:assert/strict";
 import { type Actor, createWorld, type World } from "../helpers/domain-fixtures.ts";
-import { delay, waitFor } from "../helpers/executions.ts";
+import { createWorkflow, delay, waitFor } from "../helpers/executions.ts";
 import { closeViewers, type Viewer, viewer, watch } from "../helpers/realtime.ts";
 import { closeAll, db, stack, tokenFor } from "../helpers/stack.ts";
 
@@ -23,16 +23,14 @@ async function send(topic: string, event: string, payload: Record<string, unknow
 }
 
 async function executionOf(clientId: string): Promise<string> {
-  const [w] = await db()<{ id: string }[]>`
-    insert into public.workflows (name, status, config, client_id)
-    values ('realtime test', 'active', ${
-    db().json({ model: "gemini-3.1-flash-image", max_prompts: 10, requires_api_key: false })
-  }, ${clientId})
-    returning id`;
+  const workflowId = await createWorkflow(
+    { model: "gemini-3.1-flash-image", max_prompts: 10, requires_api_key: false },
+    { clientId, name: "realtime test" },
+  );
   // Inserted finished, so no chain starts: only its topic matters here.
   const [e] = await db()<{ id: string }[]>`
     insert into public.workflow_executions (workflow_id, client_id, status, input_data, completed_at)
-    values (${w.id}, ${clientId}, 'completed', '{"prompts": []}', now())
+    values (${workflowId}, ${clientId}, 'completed', '{"prompts": ["watched"]}', now())
     returning id`;
   return e.id;
 }
