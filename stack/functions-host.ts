@@ -9,7 +9,8 @@ import { drainBackgroundTasks, installEdgeRuntime } from "./host/edge-runtime.ts
 import { readFunctionSettings } from "./host/function-config.ts";
 import { discoverFunctions, type LoadedFunction, loadFunctions } from "./host/function-loader.ts";
 import { gatewayJwtCheck } from "./host/gateway-auth.ts";
-import { CORS_HEADERS, jsonError } from "./host/http-common.ts";
+import { withGatewayCors } from "./host/gateway-cors.ts";
+import { jsonError } from "./host/http-common.ts";
 
 type StorageHandler = (
   req: Request,
@@ -101,7 +102,8 @@ async function main(): Promise<void> {
     const fn = name ? functions.get(name) : undefined;
     if (!fn) return jsonError(404, "not_found", `Function not found: ${name ?? ""}`);
     if (!fn.handler) return jsonError(503, "boot_error", `Function failed to start: ${name}`);
-    if (settingsOf(name).verifyJwt) {
+    // As Supabase's relay: a preflight carries no token and goes to the function unchecked.
+    if (req.method !== "OPTIONS" && settingsOf(name).verifyJwt) {
       const problem = await checkJwt(req.headers.get("authorization"));
       if (problem) return jsonError(401, "unauthorized", problem);
     }
@@ -138,19 +140,25 @@ async function main(): Promise<void> {
     requestId: string,
   ): Promise<Response> {
     const path = url.pathname;
-    if (req.method === "OPTIONS") return new Response(null, { status: 204, headers: CORS_HEADERS });
+    // Functions answer their own preflights (OPTIONS is forwarded like any method); Storage
+    // and Auth sit behind the gateway's CORS plugin, as on Supabase.
     if (path.startsWith("/functions/v1/")) return await invokeFunction(req, url, info, requestId);
     if (path === "/storage/v1" || path.startsWith("/storage/v1/")) {
-      if (!storage) return jsonError(404, "not_found", "Storage API is not installed");
-      return await storage(req, keys, { dbUrl, stackDir });
+      return await withGatewayCors(req, async () => {
+        if (!storage) return jsonError(404, "not_found", "Storage API is not installed");
+        return await storage(req, keys, { dbUrl, stackDir });
+      });
     }
-    if (path === "/auth/v1/.well-known/jwks.json" && req.method === "GET") {
-      return new Response(jwksBody, {
-        headers: {
-          ...CORS_HEADERS,
-          "content-type": "application/json",
-          "cache-control": "public, max-age=600",
-        },
+    if (path.startsWith("/auth/v1/")) {
+      return await withGatewayCors(req, () => {
+        if (path !== "/auth/v1/.well-known/jwks.json" || req.method !== "GET") {
+          return Promise.resolve(jsonError(404, "not_found", `No route for ${req.method} ${path}`));
+        }
+        return Promise.resolve(
+          new Response(jwksBody, {
+            headers: { "content-type": "application/json", "cache-control": "public, max-age=600" },
+          }),
+        );
       });
     }
     if (path === "/health" && req.method === "GET") {
