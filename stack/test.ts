@@ -7,6 +7,7 @@ import { repoRoot, stackPaths } from "./paths.ts";
 
 // STACK_INSTANCE lets a second suite run beside another without sharing its stack.
 const instance = Deno.env.get("STACK_INSTANCE") ?? "test";
+import { ensureBrowser } from "./packages.ts";
 import { down, reset, up } from "./stack.ts";
 import type { StackState } from "./stack.ts";
 
@@ -88,6 +89,7 @@ async function runDenoTests(state: StackState, extra: string[]): Promise<Outcome
 
 async function main(extra: string[]): Promise<number> {
   const onlyDeno = extra.length > 0;
+  if (!onlyDeno || extra.some((a) => a.includes("browser"))) await ensureBrowser();
   console.log(`[test] rebuilding the ${instance} stack from scratch`);
   await reset(instance);
   let state: StackState;
