@@ -1,6 +1,7 @@
 // Every benchmark `deno task bench` knows, in run order. Add yours here: one import, one entry.
 import type { Benchmark } from "./types.ts";
 import { chainEfficiency } from "./chain-efficiency.ts";
+import { chainHandoff } from "./chain-handoff.ts";
 import { kickLatency } from "./kick-latency.ts";
 import { memory } from "./memory.ts";
 import { naiveDesign } from "./naive-design.ts";
@@ -9,6 +10,7 @@ import { rlsAtScale } from "./rls-at-scale.ts";
 
 export const benchmarks: Benchmark[] = [
   chainEfficiency,
+  chainHandoff,
   naiveDesign,
   kickLatency,
   rlsAtScale,
