@@ -8,9 +8,9 @@
 // the figure is single-link time / multi-link time. Every kick's pg_net hop (enqueued ->
 // next link started) is measured too, and the cost is scaled to the default budget.
 import { stackPaths } from "../stack/paths.ts";
-import { startService, stopService } from "../stack/processes.ts";
 import { functionsEnv } from "../stack/stack.ts";
 import { runChain } from "./chain-run.ts";
+import { restartHost } from "./chain-world.ts";
 import { trackPgnetHops } from "./pgnet-hops.ts";
 import { round, summarize } from "./stats.ts";
 import type { BenchContext, Benchmark, BenchResult } from "./types.ts";
@@ -32,20 +32,9 @@ const SHORT_CLAIM_MS = 5000;
 const DEFAULT_CLAIM_MS = 65_000;
 const MAX_COST = 0.02;
 
-async function restartFunctions(ctx: BenchContext, extra: Record<string, string>) {
+function restartFunctions(ctx: BenchContext, extra: Record<string, string>) {
   const paths = stackPaths(ctx.state.instance);
-  await stopService(paths, "functions");
-  await startService(paths, "functions", { ...functionsEnv(paths, ctx.state), ...extra });
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    try {
-      const res = await fetch(`${ctx.state.apiUrl}/health`);
-      await res.body?.cancel();
-      if (res.ok) return;
-    } catch { /* starting */ }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error("the functions host did not come back");
+  return restartHost(ctx, { ...functionsEnv(paths, ctx.state), ...extra });
 }
 
 interface Scenario {

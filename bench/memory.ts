@@ -137,7 +137,6 @@ export const memory: Benchmark = {
       max_prompts: 100,
       concurrency: CONCURRENCY,
     });
-    const pid = hostPid(ctx);
     const gemini = startLargeImageGemini(fakePort(ctx), L);
     try {
       await primeStorage(ctx);
@@ -159,7 +158,9 @@ export const memory: Benchmark = {
         return { ...measured, output: done.get(started.id)!.output_data };
       });
 
-      // 2. The whole functions host (functions + Storage API) through the real chain.
+      // 2. The whole functions host (functions + Storage API) through the real chain (the
+      // paused chain restarted it: read its pid now).
+      const pid = hostPid(ctx);
       const idleSampler = new Sampler(pid);
       await delay(1000);
       const idle = Math.max(...idleSampler.stop());

@@ -136,15 +136,19 @@ Deno.test({
           const paths = stackPaths(stack().instance);
           const prompts = [0, 1, 2].map((i) => `webhook-only ${tag} prompt ${i}`);
           let id = "";
-          // With the worker stopped, the chain's own kick is still queued: remove it, so the
+          // Inserted in SQL (start-execution would also kick the first link directly) with the
+          // worker stopped, so the trigger's pg_net kick is still queued: remove it, and the
           // webhook payload is the only kick this execution gets.
           await stopService(paths, "pgnet");
           try {
-            const started = await invoke<Started>(collab, "start-execution", {
-              body: { workflow_id: ACME_WORKFLOW, prompts },
-            });
-            assert.equal(started.status, 202);
-            id = started.body.id;
+            const [execution] = await db()<{ id: string }[]>`
+              insert into public.workflow_executions
+                (workflow_id, client_id, triggered_by_user_id, status, input_data)
+              select w.id, w.client_id, u.id, 'pending', ${db().json({ prompts })}
+              from public.workflows w, auth.users u
+              where w.id = ${ACME_WORKFLOW} and u.email = 'collaborator@acme.test'
+              returning id`;
+            id = execution.id;
             const removed = await db()`
               delete from net.http_request_queue
               where convert_from(body, 'UTF8') like ${`%${id}%`} returning id`;

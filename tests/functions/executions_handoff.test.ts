@@ -1,12 +1,16 @@
-// Link hand-offs overlap the pg_net hop: pg_net 0.19.5 delays a request committed while its
+// The chain around pg_net's timing. Link hand-offs overlap the pg_net hop: pg_net 0.19.5 delays a request committed while its
 // worker is busy by up to its 1 s pause, so a link asks for its successor before its claim
 // window closes (private.enqueue_successor_link notes when it stops claiming) and the
 // successor waits for the slots instead of leaving. With links of a few seconds (short
 // BATCH_LINK_BUDGET_MS on a restarted functions host) an execution runs over several links:
 // each successor starts before its predecessor stops claiming, and nothing is processed twice.
+// And start-execution kicks the first link itself after its commit (the queued pg_net kick
+// stays the guarantee), so simultaneous starts do not wait for pg_net's pause.
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { stackPaths } from "../../stack/paths.ts";
+import { startService, stopService } from "../../stack/processes.ts";
+import { functionsEnv } from "../../stack/stack.ts";
 import {
   ACME_CLIENT,
   ACME_WORKFLOW,
@@ -17,6 +21,7 @@ import {
   startFunctions,
   startStackGeminiFake,
   storedObjects,
+  waitFor,
   waitForFinished,
 } from "../helpers/executions.ts";
 import { closeAll, db, stack, userClient } from "../helpers/stack.ts";
@@ -86,6 +91,59 @@ Deno.test({
     } finally {
       await killFunctions();
       await startFunctions();
+      await fake.close();
+      await closeAll();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "executions: the first link starts without waiting for pg_net; its kick then claims nothing",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const fake = startStackGeminiFake(20);
+    const paths = stackPaths(stack().instance);
+    const prompts = [0, 1, 2, 3, 4].map((i) => `direct kick prompt ${i}`);
+    let id = "";
+    // With pg_net's worker stopped, only start-execution's own kick can start the chain.
+    await stopService(paths, "pgnet");
+    try {
+      const member = await userClient("collaborator@acme.test");
+      const started = await invoke<{ id: string }>(member, "start-execution", {
+        body: { workflow_id: ACME_WORKFLOW, prompts },
+      });
+      assert.equal(started.status, 202);
+      id = started.body.id;
+      const state = await waitForFinished(id, 30_000);
+      assert.equal(state.status, "completed");
+      const queued = await db()`
+        select 1 from net.http_request_queue where convert_from(body, 'UTF8') like ${`%${id}%`}`;
+      assert.equal(queued.length, 1, "the pg_net kick is still queued");
+    } finally {
+      await startService(paths, "pgnet", {
+        ...functionsEnv(paths, stack()),
+        DATABASE_URL: stack().dbUrl,
+      });
+    }
+    try {
+      // The queued kick is delivered now: a duplicate, it finds nothing to claim.
+      await waitFor("the pg_net kick", async () => {
+        const rows = await db()`
+          select 1 from net._http_response where status_code = 202 and content like ${`%${id}%`}`;
+        return rows.length === 1;
+      });
+      await new Promise((r) => setTimeout(r, 300));
+      const rows = await items(id);
+      assert.deepEqual(
+        rows.map((r) => [r.status, r.attempts]),
+        prompts.map(() => ["completed", 1]),
+      );
+      for (const prompt of prompts) {
+        assert.equal(fake.calls.filter((c) => c.prompt === prompt).length, 1, prompt);
+      }
+    } finally {
       await fake.close();
       await closeAll();
     }
