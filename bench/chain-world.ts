@@ -194,22 +194,40 @@ export async function setBatchSettings(
 
 /**
  * Runs `fn` with the chain paused: the bench stack's pg_net worker is stopped (kicks stay
- * queued in net.http_request_queue) and the sweep's re-kick grace raised; both are restored
+ * queued in net.http_request_queue), the functions host restarted without its direct first
+ * kick (BATCH_DIRECT_KICK=off) and the sweep's re-kick grace raised; all are restored
  * afterwards. The caller deletes whatever it queued that must not run.
  */
 export async function pausedChain<T>(ctx: BenchContext, fn: () => Promise<T>): Promise<T> {
   const paths = stackPaths(ctx.state.instance);
+  const env = functionsEnv(paths, ctx.state);
   const before = await setBatchSettings(ctx.sql, { kick_grace_seconds: 3600 });
   await stopService(paths, "pgnet");
+  await restartHost(ctx, { ...env, BATCH_DIRECT_KICK: "off" });
   try {
     return await fn();
   } finally {
     await setBatchSettings(ctx.sql, before);
-    await startService(paths, "pgnet", {
-      ...functionsEnv(paths, ctx.state),
-      DATABASE_URL: ctx.state.adminDbUrl,
-    });
+    await restartHost(ctx, env);
+    await startService(paths, "pgnet", { ...env, DATABASE_URL: ctx.state.adminDbUrl });
   }
+}
+
+/** Restarts the bench stack's functions host with `env` and waits until it answers. */
+export async function restartHost(ctx: BenchContext, env: Record<string, string>) {
+  const paths = stackPaths(ctx.state.instance);
+  await stopService(paths, "functions");
+  await startService(paths, "functions", env);
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(`${ctx.state.apiUrl}/health`);
+      await res.body?.cancel();
+      if (res.ok) return;
+    } catch { /* starting */ }
+    await delay(100);
+  }
+  throw new Error("the bench functions host did not come back");
 }
 
 /**

@@ -151,7 +151,6 @@ export const memory: Benchmark = {
       max_prompts: 100,
       concurrency: CONCURRENCY,
     });
-    const pid = workerPid(ctx, "process-batch");
     const gemini = startLargeImageGemini(fakePort(ctx), L);
     try {
       await primeStorage(ctx);
@@ -173,7 +172,9 @@ export const memory: Benchmark = {
         return { ...measured, output: done.get(started.id)!.output_data };
       });
 
-      // 2. The process-batch edge worker through the real chain.
+      // 2. The process-batch edge worker through the real chain (the paused chain restarted the
+      // host and so its workers: read the pid now).
+      const pid = workerPid(ctx, "process-batch");
       const idleSampler = new Sampler(pid);
       await delay(1000);
       const idle = Math.max(...idleSampler.stop());

@@ -2,6 +2,7 @@
 import type { Benchmark } from "./types.ts";
 import { adminAnalytics } from "./admin-analytics.ts";
 import { chainEfficiency } from "./chain-efficiency.ts";
+import { chainHandoff } from "./chain-handoff.ts";
 import { kickLatency } from "./kick-latency.ts";
 import { memory } from "./memory.ts";
 import { naiveDesign } from "./naive-design.ts";
@@ -10,6 +11,7 @@ import { rlsAtScale } from "./rls-at-scale.ts";
 
 export const benchmarks: Benchmark[] = [
   chainEfficiency,
+  chainHandoff,
   naiveDesign,
   kickLatency,
   rlsAtScale,

@@ -11,18 +11,30 @@ export { HttpError } from "./http-error.ts";
 export type AppEnv = { Variables: { requestId: string } };
 export type AppContext = Context<AppEnv>;
 
-/** Same policy as the gateway's preflight answer. */
+/**
+ * Request headers a browser may send to our functions: every header supabase-js sends (the
+ * list its own `@supabase/supabase-js/cors` export keeps, plus `x-region`, which
+ * functions.invoke adds when a region is passed) and the ones our API reads.
+ */
+export const corsAllowHeaders = [
+  "authorization",
+  "x-client-info",
+  "apikey",
+  "content-type",
+  "x-retry-count",
+  "traceparent",
+  "tracestate",
+  "baggage",
+  "x-region",
+  "idempotency-key",
+  "x-request-id",
+] as const;
+
+/** The functions' CORS. On Supabase the browser's preflight reaches the function itself. */
 export const cors = () =>
   honoCors({
     origin: "*",
-    allowHeaders: [
-      "authorization",
-      "x-client-info",
-      "apikey",
-      "content-type",
-      "idempotency-key",
-      "x-request-id",
-    ],
+    allowHeaders: [...corsAllowHeaders],
     allowMethods: ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
     exposeHeaders: ["x-request-id", "retry-after"],
     maxAge: 86400,

@@ -9,7 +9,7 @@ async function main(args: string[]): Promise<number> {
   const instance = instanceFromEnv();
   switch (args[0]) {
     case "up":
-      await up(instance);
+      await up(instance, { geminiFake: true });
       return 0;
     case "down":
       await down(instance);
@@ -17,7 +17,7 @@ async function main(args: string[]): Promise<number> {
       return 0;
     case "reset":
       await reset(instance);
-      await up(instance);
+      await up(instance, { geminiFake: true });
       return 0;
     case "status": {
       const s = await status(instance);

@@ -2,21 +2,19 @@
 // execution of 20 prompts through supabase-js functions.invoke, the terminal shows a live
 // progress bar drawn from Realtime messages on the private channel execution:<id>
 // (stack/demo-progress.ts; polling only if the channel cannot be joined, and said so), then
-// where the images are and how to open them. Without a real Gemini key the functions talk to the local fake Gemini, started here
-// and announced as such; with GEMINI_API_KEY set (and GOOGLE_GEMINI_BASE_URL unset) they call
-// Google with the same code.
+// where the images are and how to open them. Without a real Gemini key the functions talk to
+// the local fake Gemini, which `up` runs as a stack service (announced here as such); with
+// GEMINI_API_KEY set (and GOOGLE_GEMINI_BASE_URL unset) they call Google with the same code.
 import { createClient, type SupabaseClient } from "@supabase/supabase-js";
 import { join } from "node:path";
-import { type GeminiFake, startGeminiFake } from "../tests/fakes/gemini.ts";
 import { follow, type Progress } from "./demo-progress.ts";
-import { geminiFakeInfo, usesGeminiFake } from "./gemini-env.ts";
+import { FAKE_SERVICE_LATENCY_MS, geminiFakeInfo, usesGeminiFake } from "./gemini-env.ts";
 import { stackPaths } from "./paths.ts";
 import { delay, startService, stopService } from "./processes.ts";
 import { functionsEnv, type StackState, tokenFor } from "./stack.ts";
 
 const ACME_WORKFLOW = "e0000000-0000-4000-8000-000000000001";
 const DEMO_USER = "collaborator@acme.test";
-const FAKE_LATENCY_MS = 600;
 
 const subjects = [
   "a lighthouse on a cliff at dusk",
@@ -85,20 +83,15 @@ async function view(client: SupabaseClient, id: string, results: boolean): Promi
   return data as View;
 }
 
-/** Starts the fake Gemini if this stack uses it; returns it so the caller can stop it. */
-export async function prepareGemini(
-  state: StackState,
-  restartHost: boolean,
-): Promise<GeminiFake | null> {
+/** Announces which Gemini the demo uses (the stack runs the fake as a service). */
+export async function prepareGemini(state: StackState, restartHost: boolean): Promise<void> {
   const paths = stackPaths(state.instance);
-  let fake: GeminiFake | null = null;
   if (usesGeminiFake(paths)) {
-    const { port, url } = geminiFakeInfo(paths);
-    fake = startGeminiFake({ port, latencyMs: FAKE_LATENCY_MS });
+    const { url } = geminiFakeInfo(paths);
     console.log(`
   !! FAKE Gemini: no GEMINI_API_KEY is set, so image generation goes to the local fake
   !! Gemini API (tests/fakes/gemini.ts) at ${url}, which answers with synthetic PNGs after
-  !! ${FAKE_LATENCY_MS} ms. Same SDK and code path as production. For real images:
+  !! ${FAKE_SERVICE_LATENCY_MS} ms. Same SDK and code path as production. For real images:
   !!   GEMINI_API_KEY=<your key> deno task start`);
   } else {
     console.log("\n  Gemini: using Google's API with GEMINI_API_KEY (real images, real cost).");
@@ -109,7 +102,6 @@ export async function prepareGemini(
     await startService(paths, "functions", functionsEnv(paths, state));
     await waitForHost(state.apiUrl);
   }
-  return fake;
 }
 
 /** Runs the demo execution and prints where its images are. Never throws. */

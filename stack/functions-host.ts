@@ -14,7 +14,8 @@ import { discoverFunctions } from "./host/function-loader.ts";
 import { type FunctionWorker, startWorkers } from "./host/function-workers.ts";
 import { gatewayJwtCheck } from "./host/gateway-auth.ts";
 import { authRoutes } from "./host/auth-routes.ts";
-import { CORS_HEADERS, jsonError } from "./host/http-common.ts";
+import { withGatewayCors } from "./host/gateway-cors.ts";
+import { jsonError } from "./host/http-common.ts";
 import { repoRoot } from "./paths.ts";
 import { handleRealtime } from "./realtime-api.ts";
 
@@ -130,7 +131,8 @@ async function main(): Promise<void> {
     const [, name, rest] = url.pathname.match(/^\/functions\/v1\/([^/]+)(\/.*)?$/) ?? [];
     const fn = name ? functions.get(name) : undefined;
     if (!fn) return jsonError(404, "not_found", `Function not found: ${name ?? ""}`);
-    if (settingsOf(name).verifyJwt) {
+    // As Supabase's relay: a preflight carries no token and goes to the function unchecked.
+    if (req.method !== "OPTIONS" && settingsOf(name).verifyJwt) {
       const problem = await checkJwt(req.headers.get("authorization"));
       if (problem) return jsonError(401, "unauthorized", problem);
     }
@@ -177,22 +179,29 @@ async function main(): Promise<void> {
     requestId: string,
   ): Promise<Response> {
     const path = url.pathname;
-    const authAnswer = auth(req, path);
-    if (authAnswer) return await authAnswer;
-    if (req.method === "OPTIONS") return new Response(null, { status: 204, headers: CORS_HEADERS });
+    // Functions answer their own preflights (OPTIONS is forwarded like any method); Storage
+    // and Auth sit behind the gateway's CORS plugin, as on Supabase.
     if (path.startsWith("/functions/v1/")) return await invokeFunction(req, url, info, requestId);
     if (path === "/storage/v1" || path.startsWith("/storage/v1/")) {
-      if (!storage) return jsonError(404, "not_found", "Storage API is not installed");
-      return await storage(req, keys, { dbUrl, stackDir });
+      return await withGatewayCors(req, async () => {
+        if (!storage) return jsonError(404, "not_found", "Storage API is not installed");
+        return await storage(req, keys, { dbUrl, stackDir });
+      });
     }
     if (path.startsWith("/realtime/v1/")) return await handleRealtime(req, keys, { dbUrl });
-    if (path === "/auth/v1/.well-known/jwks.json" && req.method === "GET") {
-      return new Response(jwksBody, {
-        headers: {
-          ...CORS_HEADERS,
-          "content-type": "application/json",
-          "cache-control": "public, max-age=600",
-        },
+    if (path.startsWith("/mail/api/v1/")) return await withGatewayCors(req, () => auth(req, path)!);
+    if (path.startsWith("/auth/v1/")) {
+      return await withGatewayCors(req, () => {
+        const answer = auth(req, path);
+        if (answer) return answer;
+        if (path !== "/auth/v1/.well-known/jwks.json" || req.method !== "GET") {
+          return Promise.resolve(jsonError(404, "not_found", `No route for ${req.method} ${path}`));
+        }
+        return Promise.resolve(
+          new Response(jwksBody, {
+            headers: { "content-type": "application/json", "cache-control": "public, max-age=600" },
+          }),
+        );
       });
     }
     if (path === "/health" && req.method === "GET") {

@@ -13,6 +13,10 @@ import { Buffer } from "node:buffer";
 import type { StackPaths } from "./paths.ts";
 
 export const FAKE_GEMINI_KEY = "fake-gemini-key";
+/** The SDK's default endpoint when neither the fake nor GOOGLE_GEMINI_BASE_URL is used. */
+export const GOOGLE_GEMINI_API = "https://generativelanguage.googleapis.com";
+/** Latency of the fake started by `stack up` / `task start`: progress stays visible. */
+export const FAKE_SERVICE_LATENCY_MS = 600;
 
 export interface GeminiFakeInfo {
   port: number;
@@ -50,6 +54,21 @@ export function usesGeminiFake(paths: StackPaths): boolean {
   const base = Deno.env.get("GOOGLE_GEMINI_BASE_URL");
   if (base) return base === geminiFakeInfo(paths).url;
   return !Deno.env.get("GEMINI_API_KEY");
+}
+
+/** Where Gemini calls of this stack's functions go: the fake, a proxy, or Google. */
+export function geminiBaseUrl(paths: StackPaths): string {
+  if (usesGeminiFake(paths)) return geminiFakeInfo(paths).url;
+  return Deno.env.get("GOOGLE_GEMINI_BASE_URL") || GOOGLE_GEMINI_API;
+}
+
+/** The fake's own environment when it runs as a stack service (tests/fakes/gemini.ts CLI). */
+export function geminiFakeServiceEnv(paths: StackPaths): Record<string, string> {
+  return {
+    ...Deno.env.toObject(),
+    GEMINI_FAKE_PORT: String(geminiFakeInfo(paths).port),
+    GEMINI_FAKE_LATENCY_MS: String(FAKE_SERVICE_LATENCY_MS),
+  };
 }
 
 export function geminiEnv(paths: StackPaths): Record<string, string> {

@@ -1,10 +1,11 @@
 // Installs the Debian packages the local stack needs, so `deno task start|test` works on a
-// fresh machine. Only root can install; anyone else gets the exact command to run.
+// fresh machine, and Debian's Chromium for the browser test (`deno task test` only). Only
+// root can install; anyone else gets the exact command to run.
 import { existsSync } from "node:fs";
 
 export const pgBin = "/usr/lib/postgresql/15/bin";
 
-interface Requirement {
+export interface Requirement {
   pkg: string;
   present: () => boolean;
 }
@@ -23,6 +24,12 @@ const requirements: Requirement[] = [
   { pkg: "libtap-parser-sourcehandler-pgtap-perl", present: () => existsSync("/usr/bin/pg_prove") },
 ];
 
+/** Debian's Chromium, driven by playwright-core in tests/browser (no browser download). */
+export const chromiumPath = "/usr/bin/chromium";
+const browserRequirements: Requirement[] = [
+  { pkg: "chromium", present: () => existsSync(chromiumPath) },
+];
+
 export function isRoot(): boolean {
   return Deno.uid() === 0;
 }
@@ -36,8 +43,8 @@ async function run(cmd: string, args: string[], env?: Record<string, string>): P
   }
 }
 
-export async function ensurePackages(): Promise<void> {
-  const missing = requirements.filter((r) => !r.present()).map((r) => r.pkg);
+export async function ensurePackages(wanted: Requirement[] = requirements): Promise<void> {
+  const missing = wanted.filter((r) => !r.present()).map((r) => r.pkg);
   if (missing.length === 0) return;
   if (!isRoot()) {
     throw new Error(
@@ -49,6 +56,11 @@ export async function ensurePackages(): Promise<void> {
   const env = { DEBIAN_FRONTEND: "noninteractive" };
   await run("apt-get", ["update", "-qq"], env);
   await run("apt-get", ["install", "-y", "-qq", "--no-install-recommends", ...missing], env);
-  const still = requirements.filter((r) => !r.present()).map((r) => r.pkg);
+  const still = wanted.filter((r) => !r.present()).map((r) => r.pkg);
   if (still.length > 0) throw new Error(`packages still missing after install: ${still}`);
+}
+
+/** Installs Debian's chromium when missing (the browser test's only system dependency). */
+export function ensureBrowser(): Promise<void> {
+  return ensurePackages(browserRequirements);
 }

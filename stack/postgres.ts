@@ -126,9 +126,13 @@ export async function clusterRunning(paths: StackPaths): Promise<boolean> {
   return out.success;
 }
 
-export async function stopCluster(paths: StackPaths): Promise<void> {
+/** `immediate` is a crash: the next start runs crash recovery (unlogged tables come back empty). */
+export async function stopCluster(
+  paths: StackPaths,
+  mode: "fast" | "immediate" = "fast",
+): Promise<void> {
   if (!(await clusterRunning(paths))) return;
-  await runAsPostgres(`${pgBin}/pg_ctl`, ["-D", paths.pgdata, "-m", "fast", "-w", "stop"]);
+  await runAsPostgres(`${pgBin}/pg_ctl`, ["-D", paths.pgdata, "-m", mode, "-w", "stop"]);
 }
 
 /** As `postgres`, NOT a superuser: migrations, seed, functions (SUPABASE_DB_URL), tests. */

@@ -1,4 +1,5 @@
-// Detached service processes of the stack (functions host, pg_net worker). Each runs in its
+// Detached service processes of the stack (functions host, pg_net worker, and the fake Gemini
+// when `stack up` / `task start` use it). Each runs in its
 // own session so `stack down` (or a fault test) can signal its whole process group, and
 // logs to a file so it outlives the command that started it.
 import { existsSync } from "node:fs";
@@ -6,11 +7,12 @@ import { join } from "node:path";
 import { repoRoot } from "./paths.ts";
 import type { StackPaths } from "./paths.ts";
 
-export type Service = "functions" | "pgnet";
+export type Service = "functions" | "pgnet" | "gemini";
 
 const entry: Record<Service, string> = {
   functions: "stack/functions-host.ts",
   pgnet: "stack/pgnet-worker.ts",
+  gemini: "tests/fakes/gemini.ts",
 };
 
 function pidFile(paths: StackPaths, name: Service): string {

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { installExtensions } from "./extensions/install.ts";
 import { loadOrCreateKeys, mintAccessToken, publicJwks } from "./keys.ts";
 import { applyBootstrap, pushMigrations, writeVaultSecrets } from "./migrate.ts";
-import { geminiEnv } from "./gemini-env.ts";
+import { geminiBaseUrl, geminiEnv, geminiFakeServiceEnv, usesGeminiFake } from "./gemini-env.ts";
 import { installAuthSchema } from "./auth/install.ts";
 import { ensurePackages } from "./packages.ts";
 import { edgeDeno, ensureTool } from "./tools.ts";
@@ -38,6 +38,8 @@ export interface StackState {
   publishableKey: string;
   secretKey: string;
   jwks: { keys: JsonWebKey[] };
+  /** Where the functions send Gemini calls (the local fake unless GEMINI_API_KEY is set). */
+  geminiBaseUrl?: string;
 }
 
 // Only the dev instance claims Supabase CLI's well-known ports; others take free ones.
@@ -72,6 +74,9 @@ export function envLines(state: StackState): string {
     `SUPABASE_ANON_KEY=${state.anonKey}`,
     `SUPABASE_SERVICE_ROLE_KEY=${state.serviceRoleKey}`,
     `SUPABASE_DB_URL=${state.dbUrl}`,
+    `SUPABASE_PUBLISHABLE_KEY=${state.publishableKey}`,
+    `SUPABASE_SECRET_KEY=${state.secretKey}`,
+    ...(state.geminiBaseUrl ? [`GOOGLE_GEMINI_BASE_URL=${state.geminiBaseUrl}`] : []),
   ].join("\n") + "\n";
 }
 
@@ -107,6 +112,11 @@ async function waitHttp(url: string, timeoutMs: number, running = () => true): P
 
 export interface UpOptions {
   quiet?: boolean;
+  /**
+   * Run the fake Gemini as a stack service when this stack uses it (GEMINI_API_KEY unset):
+   * `stack up` and `task start`. Test and bench runs bind the fake in their own process.
+   */
+  geminiFake?: boolean;
 }
 
 export async function up(instance: Instance, options: UpOptions = {}): Promise<StackState> {
@@ -142,6 +152,7 @@ export async function up(instance: Instance, options: UpOptions = {}): Promise<S
     publishableKey: keys.publishableKey,
     secretKey: keys.secretKey,
     jwks: publicJwks(keys),
+    geminiBaseUrl: geminiBaseUrl(paths),
   };
   await Deno.writeTextFile(paths.stateFile, JSON.stringify(state, null, 2));
   await Deno.writeTextFile(paths.envFile, envLines(state));
@@ -182,6 +193,7 @@ export async function up(instance: Instance, options: UpOptions = {}): Promise<S
   }
 
   const env = functionsEnv(paths, state);
+  if (options.geminiFake) await ensureGeminiFake(paths, log);
   if (!alive(readPid(paths, "pgnet"))) {
     // The real pg_net worker is a background worker of the server (superuser); so is this one.
     await startService(paths, "pgnet", { ...env, DATABASE_URL: state.adminDbUrl });
@@ -195,8 +207,27 @@ export async function up(instance: Instance, options: UpOptions = {}): Promise<S
   return state;
 }
 
+// The same rule as `task start`: the fake answers unless GEMINI_API_KEY is set, and it is
+// announced as a fake.
+async function ensureGeminiFake(paths: StackPaths, log: (msg: string) => void): Promise<void> {
+  if (!usesGeminiFake(paths)) {
+    await stopService(paths, "gemini");
+    log(`[stack:${paths.instance}] Gemini: ${geminiBaseUrl(paths)} (GEMINI_API_KEY is set)`);
+    return;
+  }
+  if (!alive(readPid(paths, "gemini"))) {
+    await startService(paths, "gemini", geminiFakeServiceEnv(paths));
+    await waitHttp(`${geminiBaseUrl(paths)}/__fake/calls`, 30_000);
+  }
+  log(
+    `[stack:${paths.instance}] Gemini: FAKE at ${geminiBaseUrl(paths)} ` +
+      `(tests/fakes/gemini.ts, synthetic images; set GEMINI_API_KEY for Google)`,
+  );
+}
+
 export async function down(instance: Instance): Promise<void> {
   const paths = stackPaths(instance);
+  await stopService(paths, "gemini");
   await stopService(paths, "functions");
   await stopService(paths, "pgnet");
   await stopCluster(paths);
@@ -215,6 +246,9 @@ export async function status(instance: Instance): Promise<Record<string, string>
     postgres: (await clusterRunning(paths)) ? `running on ${state?.dbPort}` : "stopped",
     functions: alive(readPid(paths, "functions")) ? `running on ${state?.apiUrl}` : "stopped",
     pgnet: alive(readPid(paths, "pgnet")) ? "running" : "stopped",
+    ...(alive(readPid(paths, "gemini"))
+      ? { gemini: `running (fake) on ${state?.geminiBaseUrl}` }
+      : {}),
   };
 }
 

@@ -1,5 +1,5 @@
 // `deno task start`: boots the dev stack (installing what is missing), runs the demo execution
-// (stack/demo.ts: fake Gemini unless GEMINI_API_KEY is set), prints how to use the stack, and
+// (stack/demo.ts; `up` runs the fake Gemini unless GEMINI_API_KEY is set), prints how to use the stack, and
 // keeps serving until Ctrl-C, when it stops the stack's processes.
 import { prepareGemini, runDemo } from "./demo.ts";
 import { stackPaths } from "./paths.ts";
@@ -8,8 +8,8 @@ import { down, up } from "./stack.ts";
 import { printUsage } from "./usage.ts";
 
 const hostWasRunning = alive(readPid(stackPaths("dev"), "functions"));
-const state = await up("dev");
-const fake = await prepareGemini(state, hostWasRunning);
+const state = await up("dev", { geminiFake: true });
+await prepareGemini(state, hostWasRunning);
 await runDemo(state);
 await printUsage(state);
 console.log("\nserving — press Ctrl-C to stop the stack");
@@ -21,7 +21,6 @@ const stop = async () => {
   stopping = true;
   console.log("\nstopping the stack …");
   await down("dev");
-  await fake?.close();
   Deno.exit(0);
 };
 Deno.addSignalListener("SIGINT", stop);

@@ -12,6 +12,7 @@ import { repoRoot, stackPaths } from "./paths.ts";
 
 // STACK_INSTANCE lets a second suite run beside another without sharing its stack.
 const instance = Deno.env.get("STACK_INSTANCE") ?? "test";
+import { ensureBrowser } from "./packages.ts";
 import { down, reset, up } from "./stack.ts";
 import { runDbGates } from "./db-gates.ts";
 import type { StackState } from "./stack.ts";
@@ -116,6 +117,7 @@ async function runDeployCheck(): Promise<Outcome> {
 
 async function main(extra: string[]): Promise<number> {
   const onlyDeno = extra.length > 0;
+  if (!onlyDeno || extra.some((a) => a.includes("browser"))) await ensureBrowser();
   console.log(`[test] rebuilding the ${instance} stack from scratch`);
   await reset(instance);
   let state: StackState;

@@ -13,6 +13,7 @@ MasStock local stack (${state.instance})
   SUPABASE_ANON_KEY               ${state.anonKey}
   SUPABASE_SERVICE_ROLE_KEY       ${state.serviceRoleKey}
   publishable / secret keys       ${state.publishableKey} / ${state.secretKey}
+  Gemini                          ${state.geminiBaseUrl ?? "(see deno task stack env)"}
 
 Seeded users: admin@masstock.test, owner@acme.test, collaborator@acme.test, owner@globex.test
   dev password:  masstock-demo   (sign in at ${state.apiUrl}/auth/v1, e.g. supabase.auth.signInWithPassword)

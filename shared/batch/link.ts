@@ -15,6 +15,7 @@ import {
   loadJob,
   loadModelStatus,
 } from "./ledger.ts";
+import { enqueueSuccessor, successorWaitMs } from "./handoff.ts";
 import { type ItemContext, processItem } from "./process-item.ts";
 import { ProgressPublisher } from "./progress.ts";
 import { reconcileStorage } from "./reconcile.ts";
@@ -29,8 +30,13 @@ export interface LinkReport {
   helperKicked: boolean;
   stoppedBecause: string;
   handedOff: boolean;
+  /** Whether the successor was asked for before the claim window closed (overlapped). */
+  handedOffEarly: boolean;
   ms: number;
 }
+
+/** While taking over from a predecessor, look for freed slots this often. */
+const TAKEOVER_POLL_MS = 100;
 
 async function apiKeyFor(job: Job): Promise<string> {
   if (!job.model) throw new Error("The workflow has no model configured");
@@ -84,6 +90,7 @@ export async function runLink(
     helperKicked: false,
     stoppedBecause: "",
     handedOff: false,
+    handedOffEarly: false,
     ms: 0,
   };
   const job = await loadJob(executionId);
@@ -120,6 +127,10 @@ export async function runLink(
   let fatal = false;
   let reconcileNeeded = false;
   let backingOff = false;
+  // Until when a predecessor may still hold slots it is handing over to this link (0: not
+  // asked yet). Asked once, the first time every slot of the execution is held elsewhere.
+  let takeoverUntil = 0;
+  let earlyHandoffTried = false;
 
   const start = (item: ClaimedItem, ctx: ItemContext) => {
     const work = modelGone
@@ -146,6 +157,18 @@ export async function runLink(
     if (Date.now() >= claimUntil) {
       report.stoppedBecause = "budget";
       break;
+    }
+    if (!earlyHandoffTried && Date.now() >= claimUntil - settings.handoffLeadMs) {
+      // Overlap the pg_net hop with the rest of this claim window (see handoff.ts). Nothing
+      // pending right now: the usual hand-off at the end of the window tries again.
+      earlyHandoffTried = true;
+      report.handedOff = await enqueueSuccessor(executionId, claimUntil - Date.now()).catch(
+        (err) => {
+          log("warn", "could not enqueue the next link early", { error: String(err) });
+          return false;
+        },
+      );
+      report.handedOffEarly = report.handedOff;
     }
     const free = slots - inFlight.size;
     let waitMs = Infinity;
@@ -175,7 +198,14 @@ export async function runLink(
         );
       }
       if (claim.items.length < free) {
-        if (claim.pending === 0 || claim.capped_by === "execution") {
+        if (claim.capped_by === "execution" && (claim.pending ?? 0) > 0 && takeoverUntil === 0) {
+          const left = await successorWaitMs(executionId, settings.claimStopMs).catch(() => 0);
+          takeoverUntil = Date.now() + left;
+        }
+        if (claim.capped_by === "execution" && Date.now() < takeoverUntil) {
+          // A predecessor is handing its slots over: take each one as soon as it frees.
+          waitMs = TAKEOVER_POLL_MS;
+        } else if (claim.pending === 0 || claim.capped_by === "execution") {
           // Nothing queued, or other links hold the execution's slots and refill them.
           if (inFlight.size === 0) {
             report.stoppedBecause = claim.pending === 0 ? "drained" : "owned-by-another-link";
@@ -191,7 +221,8 @@ export async function runLink(
         }
       }
     }
-    await wakeup.wait(Math.min(waitMs, Math.max(claimUntil - Date.now(), 0)));
+    const nextDeadline = earlyHandoffTried ? claimUntil : claimUntil - settings.handoffLeadMs;
+    await wakeup.wait(Math.min(waitMs, Math.max(nextDeadline - Date.now(), 0)));
     if (backingOff && !modelGone) {
       backingOff = false;
       modelGone = (await loadModelStatus(executionId).catch(() => null))?.model_unavailable ??
@@ -199,7 +230,7 @@ export async function runLink(
     }
   }
 
-  if (report.stoppedBecause === "budget") {
+  if (report.stoppedBecause === "budget" && !report.handedOff) {
     // Hand over once a slot is free, so the next link can start claiming at once.
     if (inFlight.size >= slots) await wakeup.wait(Infinity);
     try {

@@ -21,6 +21,8 @@ export interface LinkSettings {
   claimStopMs: number;
   /** Memory the items in flight of one link may hold (MB; see itemMemoryMb). */
   maxInFlightMb: number;
+  /** Ask for the next link this long before the claim window closes (covers a pg_net hop). */
+  handoffLeadMs: number;
 }
 
 // Resident memory one item in flight costs a link, by output size: the answer streamed in,
@@ -56,5 +58,15 @@ export function linkSettings(): LinkSettings {
   // A worker has 256 MB on Supabase and idles at ~70 MB (Deno, the SDKs, postgres.js): 60 MB
   // of images in flight keeps a link near half of the limit (3 images at 2K, 12 at 1K).
   const maxInFlightMb = intEnv("BATCH_LINK_MAX_IN_FLIGHT_MB", 60, 1);
-  return { budgetMs, generateTimeoutMs, uploadTimeoutMs, claimStopMs, maxInFlightMb };
+  // pg_net sends a request committed while its worker is busy after the worker's 1 s pause;
+  // 2 s covers that and the successor's start. Never more than half the claim window.
+  const handoffLeadMs = Math.min(2000, Math.floor((budgetMs - claimStopMs) / 2));
+  return {
+    budgetMs,
+    generateTimeoutMs,
+    uploadTimeoutMs,
+    claimStopMs,
+    maxInFlightMb,
+    handoffLeadMs,
+  };
 }

@@ -133,4 +133,43 @@ export const listExecutionsQuery = pageQuery.extend({
 });
 export type ListExecutionsQuery = z.infer<typeof listExecutionsQuery>;
 
-export const processBatchBody = z.strictObject({ execution_id: uuid });
+/** What the chain itself sends (start-execution's trigger, the previous link, the sweep). */
+export const chainKickBody = z.strictObject({ execution_id: uuid });
+
+/**
+ * What a Database Webhook on INSERT into public.workflow_executions posts
+ * (supabase_functions.http_request: {type, table, schema, record, old_record}), so the
+ * chain's first kick can also be wired from the dashboard.
+ */
+export const executionInsertWebhookBody = z.strictObject({
+  type: z.literal("INSERT", { message: 'must be "INSERT"' }),
+  table: z.literal("workflow_executions", { message: 'must be "workflow_executions"' }),
+  schema: z.literal("public", { message: 'must be "public"' }),
+  record: z.looseObject({ id: uuid }, { message: "must be the inserted row" }),
+  old_record: z.null({ message: "must be null for an INSERT" }),
+});
+
+function isWebhookShaped(value: unknown): boolean {
+  return typeof value === "object" && value !== null && !Array.isArray(value) && "type" in value;
+}
+
+/**
+ * process-batch's body: either form, answered as the execution it names. A body with `type`
+ * is read as a webhook payload, any other as the chain's own, so a 400 names the fields of
+ * the form the caller meant.
+ */
+export const processBatchBody = z.unknown().transform((value, ctx) => {
+  const webhook = isWebhookShaped(value);
+  const result = (webhook ? executionInsertWebhookBody : chainKickBody).safeParse(value);
+  if (!result.success) {
+    for (const issue of result.error.issues) {
+      ctx.addIssue(issue as Parameters<typeof ctx.addIssue>[0]);
+    }
+    return z.NEVER;
+  }
+  const data = result.data as { execution_id?: string; record?: { id: string } };
+  return {
+    execution_id: (data.execution_id ?? data.record?.id) as string,
+    via: webhook ? "webhook" : "chain",
+  };
+});

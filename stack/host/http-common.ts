@@ -1,17 +1,14 @@
-// Headers and error bodies the gateway itself produces (before or instead of a function).
-// Same CORS headers as shared/http.ts, so a browser sees one policy whoever answers.
-export const CORS_HEADERS: Record<string, string> = {
+// Headers and error bodies the gateway itself produces (instead of a function: unknown
+// function, boot error, failed verify_jwt). Preflights are not answered here: they reach the
+// function, whose own CORS (shared/http.ts) decides, as on Supabase.
+export const GATEWAY_ERROR_HEADERS: Record<string, string> = {
   "access-control-allow-origin": "*",
-  "access-control-allow-headers":
-    "authorization, x-client-info, apikey, content-type, idempotency-key, x-request-id",
-  "access-control-allow-methods": "GET,POST,PUT,PATCH,DELETE,OPTIONS",
-  "access-control-expose-headers": "x-request-id",
-  "access-control-max-age": "86400",
+  "content-type": "application/json",
 };
 
 export function jsonError(status: number, code: string, message: string): Response {
   return new Response(JSON.stringify({ error: { code, message } }), {
     status,
-    headers: { ...CORS_HEADERS, "content-type": "application/json" },
+    headers: GATEWAY_ERROR_HEADERS,
   });
 }

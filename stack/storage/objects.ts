@@ -309,6 +309,8 @@ async function deleteRows(
   const removal: { staged?: Staged } = {};
   try {
     const deleted = await asCaller(ctx.dbUrl, caller, async (tx) => {
+      // As Storage does: its own deletes pass storage.protect_delete(); RLS still decides.
+      await tx`select set_config('storage.allow_delete_query', 'true', true)`;
       const rows = await tx<Record<string, unknown>[]>`
         delete from storage.objects
         where bucket_id = ${bucketId} and name = any(${names})

@@ -195,10 +195,10 @@ export function functionsRunning(): boolean {
   return alive(readPid(paths(), "functions"));
 }
 
-/** Starts the functions host again with the stack's env and waits until it answers. */
-export async function startFunctions(): Promise<void> {
+/** Starts the functions host again with the stack's env (plus `extra`), waits until it answers. */
+export async function startFunctions(extra: Record<string, string> = {}): Promise<void> {
   const state = stack() as unknown as StackState;
-  await startService(paths(), "functions", functionsEnv(paths(), state));
+  await startService(paths(), "functions", { ...functionsEnv(paths(), state), ...extra });
   await waitFor("the functions host", async () => {
     try {
       const res = await fetch(`${state.apiUrl}/health`);

@@ -1,9 +1,9 @@
--- Local stand-in for supabase/pg_net 0.19: the same objects, argument names, defaults and
--- grants, written in plain SQL. The real extension's C background worker is replaced by
--- stack/pgnet-worker.ts, an ordinary client that claims queue rows, sends them and writes
--- net._http_response. Differences that matter: the queue is a logged table (a crash cannot
--- drop committed requests), the worker is woken by NOTIFY on channel pg_net (sent only at
--- commit), and it connects with application_name 'pg_net worker'.
+-- Local stand-in for supabase/pg_net 0.19.5: the same objects, argument names, defaults,
+-- table persistence and grants as upstream's sql/pg_net.sql, in plain SQL. Upstream's C
+-- background worker is replaced by stack/pgnet-worker.ts, an ordinary client that follows the
+-- same loop (see that file). Where upstream calls C, this file has SQL doing the same thing:
+-- net.wake() queues a NOTIFY (delivered at commit only, like upstream's commit callback) and
+-- the url encoder writes the lower-case hex upstream produces.
 
 \echo use "create extension pg_net" to load this file. \quit
 
@@ -14,8 +14,9 @@ create domain net.http_method as text
   check (value ilike 'get' or value ilike 'post' or value ilike 'delete');
 comment on domain net.http_method is 'pg_net (local stand-in): HTTP methods the worker sends.';
 
--- Logged on purpose (the real one is unlogged): a committed request survives a crash.
-create table net.http_request_queue (
+-- Unlogged as upstream: crash recovery empties it, so a committed request the worker had not
+-- sent yet is lost when Postgres crashes.
+create unlogged table net.http_request_queue (
   id bigserial,
   method net.http_method not null,
   url text not null,
@@ -24,14 +25,8 @@ create table net.http_request_queue (
   timeout_milliseconds int not null
 );
 comment on table net.http_request_queue is
-  'pg_net (local stand-in): requests waiting for stack/pgnet-worker.ts; a row is deleted in the same transaction that records its response.';
+  'pg_net (local stand-in): requests waiting for the worker; unlogged, so a crash drops what it holds.';
 
--- The worker claims the oldest rows first; without this the claim sorts the whole queue.
-create index http_request_queue_id_idx on net.http_request_queue (id);
-comment on index net.http_request_queue_id_idx is
-  'pg_net (local stand-in): lets the worker claim the oldest requests by index.';
-
--- Unlogged as upstream: responses are disposable and written at the rate requests are sent.
 create unlogged table net._http_response (
   id bigint,
   status_code integer,
@@ -43,47 +38,11 @@ create unlogged table net._http_response (
   created timestamptz not null default now()
 );
 comment on table net._http_response is
-  'pg_net (local stand-in): one row per sent request (same id); kept for pg_net.ttl (default 6 hours).';
+  'pg_net (local stand-in): one row per sent request (same id), kept for pg_net.ttl; unlogged like the queue.';
 
-create index _http_response_created_idx on net._http_response (created);
-comment on index net._http_response_created_idx is
-  'pg_net (local stand-in): lets the worker expire responses older than pg_net.ttl.';
+create index on net._http_response (created);
 
--- Not in the real extension; callers look responses up by request id.
-create index _http_response_id_idx on net._http_response (id);
-comment on index net._http_response_id_idx is
-  'pg_net (local stand-in): response lookup by request id.';
-
--- NOTIFY is queued with the transaction and delivered at commit, so a rolled-back request never
--- wakes the worker and never reaches it. Statement level: one wake-up per insert statement.
-create function net._notify_worker()
-  returns trigger
-  language plpgsql
-as $$
-begin
-  perform pg_notify('pg_net', '');
-  return null;
-end
-$$;
-comment on function net._notify_worker() is
-  'pg_net (local stand-in): trigger function that wakes the worker when the inserting transaction commits.';
-
-create trigger notify_worker
-  after insert on net.http_request_queue
-  for each statement
-  execute function net._notify_worker();
-comment on trigger notify_worker on net.http_request_queue is
-  'pg_net (local stand-in): wakes stack/pgnet-worker.ts at commit.';
-
-create function net.wake()
-  returns void
-  language sql
-as $$
-  select pg_notify('pg_net', '')
-$$;
-comment on function net.wake() is
-  'pg_net (local stand-in): wakes the worker at commit (the queue trigger already does this).';
-
+-- Upstream's worker reports itself as application "pg_net <version>"; so does the stand-in.
 create function net.check_worker_is_up()
   returns void
   language plpgsql
@@ -91,47 +50,39 @@ as $$
 begin
   if not exists (
     select 1 from pg_stat_activity
-    where application_name = 'pg_net worker' or backend_type ilike '%pg_net%'
+    where backend_type ilike '%pg_net%' or application_name = 'pg_net 0.19.5'
   ) then
     raise exception using
       message = 'the pg_net background worker is not up',
-      detail = 'the local stand-in worker (stack/pgnet-worker.ts) is not connected',
-      hint = 'start the local stack (deno task stack up) or run stack/pgnet-worker.ts';
+      detail = 'the pg_net background worker is down due to an internal error and cannot process requests',
+      hint = 'make sure that you didn''t modify any of pg_net internal tables';
   end if;
 end
 $$;
 comment on function net.check_worker_is_up() is
-  'pg_net (local stand-in): raises if no stack/pgnet-worker.ts session is connected.';
+  'raises an exception if the pg_net background worker is not up, otherwise it doesn''t return anything';
 
-create function net.worker_restart()
+create function net._await_response(request_id bigint)
   returns bool
-  language sql
-as $$
-  select coalesce(bool_or(pg_terminate_backend(pid)), false)
-  from pg_stat_activity
-  where application_name = 'pg_net worker'
-$$;
-comment on function net.worker_restart() is
-  'pg_net (local stand-in): drops the worker''s sessions; it reconnects on its own.';
-
-create function net.wait_until_running()
-  returns void
   language plpgsql
 as $$
+declare
+  rec net._http_response;
 begin
-  for attempt in 1..600 loop
-    if exists (select 1 from pg_stat_activity where application_name = 'pg_net worker') then
-      return;
+  while rec is null loop
+    select * into rec from net._http_response where id = request_id;
+    if rec is null then
+      perform pg_sleep(0.05);
     end if;
-    perform pg_sleep(0.05);
   end loop;
-  perform net.check_worker_is_up();
+  return true;
 end
 $$;
-comment on function net.wait_until_running() is
-  'pg_net (local stand-in): waits up to 30 s for a stack/pgnet-worker.ts session.';
+comment on function net._await_response(bigint) is
+  'pg_net (local stand-in): blocks until the request''s response row exists.';
 
--- Same escaping as curl_easy_escape: every byte but A-Z a-z 0-9 - . _ ~ becomes %XX.
+-- curl_escape's set of unreserved bytes; the escapes come out in lower-case hex, as upstream
+-- sends them (measured: ü becomes %c3%bc).
 create function net._urlencode_string(string varchar)
   returns text
   language sql
@@ -143,7 +94,7 @@ as $$
       case
         when b between 48 and 57 or b between 65 and 90 or b between 97 and 122
           or b in (45, 46, 95, 126) then chr(b)
-        else '%' || upper(lpad(to_hex(b), 2, '0'))
+        else '%' || lpad(to_hex(b), 2, '0')
       end, '' order by i)
     from (
       select i, get_byte(raw, i) as b
@@ -153,7 +104,7 @@ as $$
   ), '') end
 $$;
 comment on function net._urlencode_string(varchar) is
-  'pg_net (local stand-in): percent-encodes one query-string key or value.';
+  'pg_net (local stand-in): percent-encodes one query-string key or value (lower-case hex).';
 
 -- Appends already-encoded key=value pairs to the query, before any #fragment.
 create function net._encode_url_with_params_array(url text, params_array text[])
@@ -163,7 +114,8 @@ create function net._encode_url_with_params_array(url text, params_array text[])
   parallel safe
 as $$
   select case
-    when coalesce(cardinality(params_array), 0) = 0 then url
+    when url is null or params_array is null then null
+    when cardinality(params_array) = 0 then url
     else base
       || case
         when strpos(base, '?') = 0 then '?'
@@ -178,49 +130,49 @@ $$;
 comment on function net._encode_url_with_params_array(text, text[]) is
   'pg_net (local stand-in): appends encoded params to a url''s query string.';
 
-create function net._params_array(params jsonb)
-  returns text[]
+create function net.worker_restart()
+  returns bool
   language sql
-  immutable
-  parallel safe
 as $$
-  select coalesce(
-    array_agg(net._urlencode_string(key) || '=' || net._urlencode_string(value)),
-    '{}'
-  )
-  from jsonb_each_text(coalesce(params, '{}'::jsonb))
+  select coalesce(bool_or(pg_terminate_backend(pid)), false)
+  from pg_stat_activity
+  where application_name = 'pg_net 0.19.5'
 $$;
-comment on function net._params_array(jsonb) is
-  'pg_net (local stand-in): turns a params object into encoded key=value pairs.';
+comment on function net.worker_restart() is
+  'pg_net (local stand-in): drops the worker''s sessions; it reconnects and starts over.';
 
--- One queue insert behind every request function. The url is encoded into a variable before
--- the INSERT, as upstream does (there the encoder is C): inlined into the INSERT's VALUES, the
--- SQL encoder cost ~0.13 ms per call instead of ~7 µs, which every start-execution paid
--- through its kick.
-create function net._enqueue(
-  method net.http_method,
-  url text,
-  params jsonb,
-  headers jsonb,
-  body bytea,
-  timeout_milliseconds int
-)
-  returns bigint
+create function net.wait_until_running()
+  returns void
   language plpgsql
 as $$
-declare
-  request_id bigint;
-  full_url text := net._encode_url_with_params_array(url, net._params_array(params));
 begin
-  insert into net.http_request_queue (method, url, headers, body, timeout_milliseconds)
-  values (method, full_url, headers, body, timeout_milliseconds)
-  returning id into request_id;
-  return request_id;
+  for attempt in 1..600 loop
+    -- pg_stat_activity is read once per transaction unless the snapshot is dropped.
+    perform pg_stat_clear_snapshot();
+    if exists (select 1 from pg_stat_activity where application_name = 'pg_net 0.19.5') then
+      return;
+    end if;
+    perform pg_sleep(0.05);
+  end loop;
+  perform net.check_worker_is_up();
 end
 $$;
-comment on function net._enqueue(net.http_method, text, jsonb, jsonb, bytea, int) is
-  'pg_net (local stand-in): queues one request (url encoded with its params); returns the request id.';
+comment on function net.wait_until_running() is 'waits until the worker is running';
 
+-- Upstream registers a commit callback that sets the worker's latch; a rolled-back transaction
+-- never wakes it. NOTIFY has the same transaction semantics: queued now, delivered at commit.
+create function net.wake()
+  returns void
+  language sql
+as $$
+  select pg_notify('pg_net', '')
+$$;
+comment on function net.wake() is
+  'pg_net (local stand-in): wakes the worker when the calling transaction commits.';
+
+-- The request functions, as upstream: insert one queue row, then net.wake(). The url is
+-- encoded into a variable first (upstream's encoder is C; the SQL one inlined into the
+-- INSERT cost ~0.13 ms per call).
 create function net.http_get(
   url text,
   params jsonb default '{}'::jsonb,
@@ -228,9 +180,25 @@ create function net.http_get(
   timeout_milliseconds int default 5000
 )
   returns bigint
-  language sql
+  language plpgsql
 as $$
-  select net._enqueue('GET', url, params, headers, null, timeout_milliseconds)
+declare
+  request_id bigint;
+  params_array text[];
+  full_url text;
+begin
+  select coalesce(array_agg(net._urlencode_string(key) || '=' || net._urlencode_string(value)), '{}')
+  into params_array
+  from jsonb_each_text(params);
+  full_url := net._encode_url_with_params_array(url, params_array);
+
+  insert into net.http_request_queue (method, url, headers, timeout_milliseconds)
+  values ('GET', full_url, headers, timeout_milliseconds)
+  returning id into request_id;
+
+  perform net.wake();
+  return request_id;
+end
 $$;
 comment on function net.http_get(text, jsonb, jsonb, int) is
   'pg_net (local stand-in): queues a GET, sent by the worker only if the transaction commits; returns the request id.';
@@ -246,22 +214,36 @@ create function net.http_post(
   language plpgsql
 as $$
 declare
+  request_id bigint;
+  params_array text[];
   content_type text;
+  full_url text;
 begin
   select header_value into content_type
-  from jsonb_each_text(coalesce(headers, '{}'::jsonb)) as h(header_name, header_value)
+  from jsonb_each_text(coalesce(headers, '{}'::jsonb)) as r(header_name, header_value)
   where lower(header_name) = 'content-type'
   limit 1;
 
   -- As upstream: a missing content type is added back, any other than JSON is refused.
   if content_type is null then
-    headers := coalesce(headers, '{}'::jsonb) || '{"Content-Type": "application/json"}'::jsonb;
-  elsif content_type <> 'application/json' then
+    select headers || '{"Content-Type": "application/json"}'::jsonb into headers;
+  end if;
+
+  if content_type <> 'application/json' then
     raise exception 'Content-Type header must be "application/json"';
   end if;
 
-  return net._enqueue('POST', url, params, headers, convert_to(body::text, 'UTF8'),
-    timeout_milliseconds);
+  select coalesce(array_agg(net._urlencode_string(key) || '=' || net._urlencode_string(value)), '{}')
+  into params_array
+  from jsonb_each_text(params);
+  full_url := net._encode_url_with_params_array(url, params_array);
+
+  insert into net.http_request_queue (method, url, headers, body, timeout_milliseconds)
+  values ('POST', full_url, headers, convert_to(body::text, 'UTF8'), timeout_milliseconds)
+  returning id into request_id;
+
+  perform net.wake();
+  return request_id;
 end
 $$;
 comment on function net.http_post(text, jsonb, jsonb, jsonb, int) is
@@ -275,10 +257,25 @@ create function net.http_delete(
   body jsonb default null
 )
   returns bigint
-  language sql
+  language plpgsql
 as $$
-  select net._enqueue('DELETE', url, params, headers, convert_to(body::text, 'UTF8'),
-    timeout_milliseconds)
+declare
+  request_id bigint;
+  params_array text[];
+  full_url text;
+begin
+  select coalesce(array_agg(net._urlencode_string(key) || '=' || net._urlencode_string(value)), '{}')
+  into params_array
+  from jsonb_each_text(params);
+  full_url := net._encode_url_with_params_array(url, params_array);
+
+  insert into net.http_request_queue (method, url, headers, body, timeout_milliseconds)
+  values ('DELETE', full_url, headers, convert_to(body::text, 'UTF8'), timeout_milliseconds)
+  returning id into request_id;
+
+  perform net.wake();
+  return request_id;
+end
 $$;
 comment on function net.http_delete(text, jsonb, jsonb, int, jsonb) is
   'pg_net (local stand-in): queues a DELETE, sent by the worker only if the transaction commits; returns the request id.';
@@ -301,20 +298,6 @@ create type net.http_response_result as (
 comment on type net.http_response_result is
   'pg_net (local stand-in): a response wrapped with its request state.';
 
-create function net._await_response(request_id bigint)
-  returns bool
-  language plpgsql
-as $$
-begin
-  while not exists (select 1 from net._http_response as r where r.id = request_id) loop
-    perform pg_sleep(0.05);
-  end loop;
-  return true;
-end
-$$;
-comment on function net._await_response(bigint) is
-  'pg_net (local stand-in): blocks until the request''s response row exists.';
-
 create function net._http_collect_response(request_id bigint, async bool default true)
   returns net.http_response_result
   language plpgsql
@@ -326,9 +309,9 @@ begin
     perform net._await_response(request_id);
   end if;
 
-  select * into rec from net._http_response as r where r.id = request_id limit 1;
+  select * into rec from net._http_response where id = request_id;
 
-  if rec.id is null or rec.error_msg is not null then
+  if rec is null or rec.error_msg is not null then
     return (
       'ERROR',
       coalesce(rec.error_msg, 'request matching request_id not found'),
@@ -358,9 +341,8 @@ $$;
 comment on function net.http_collect_response(bigint, bool) is
   'pg_net (local stand-in): deprecated alias of net._http_collect_response.';
 
--- The real extension's grants (0.12 onwards, which Supabase keeps): schema, tables and
--- sequences open to PUBLIC, functions security invoker with the default EXECUTE to PUBLIC.
--- Projects that want less revoke it in their own migrations.
+-- Upstream's grants: schema, tables and sequences open to PUBLIC, functions security invoker
+-- with the default EXECUTE to PUBLIC. Projects that want less revoke it in their migrations.
 grant usage on schema net to public;
 grant all on all sequences in schema net to public;
 grant all on all tables in schema net to public;

@@ -1,5 +1,7 @@
 // process-batch: one link of the batch chain, called by pg_net (start-execution's trigger, the
-// previous link, the pg_cron sweep) with the secret key. Answers 202 at once and works in the
+// previous link, the pg_cron sweep) with the secret key. Also accepts a Database Webhook's
+// payload for an INSERT on workflow_executions, so the first kick can be a dashboard webhook;
+// a duplicate kick only finds nothing to claim. Answers 202 at once and works in the
 // background (EdgeRuntime.waitUntil), so pg_net's single worker is never held open.
 import { requireService } from "../../../shared/auth.ts";
 import { runLink } from "../../../shared/batch/link.ts";
@@ -12,7 +14,8 @@ const app = createApp("process-batch");
 
 app.post("/", async (c) => {
   await requireService(c.req.raw);
-  const { execution_id } = await parseBody(c.req.raw, processBatchBody);
+  const { execution_id, via } = await parseBody(c.req.raw, processBatchBody);
+  log("info", "batch link kicked", { execution_id, via });
   EdgeRuntime.waitUntil(
     runLink(execution_id).catch((err) =>
       log("error", "batch link failed; the sweep will re-kick", {

@@ -6,6 +6,7 @@
 import type { Context } from "hono";
 import { z } from "zod";
 import { requireUser } from "../../../shared/auth.ts";
+import { kickFirstLink } from "../../../shared/batch/kick.ts";
 import { asUser, type Tx } from "../../../shared/db.ts";
 import { HttpError } from "../../../shared/http.ts";
 import { encryptApiKey, requestHash } from "../../../shared/secrets.ts";
@@ -103,5 +104,6 @@ export async function startExecution(c: Context) {
     if (!loaded) throw new HttpError(404, "not_found", "No such execution");
     return c.json({ ...(await presentExecution(loaded, null, false)), replayed: true }, 200);
   }
+  kickFirstLink(outcome.created!.execution.id);
   return c.json(await presentExecution(outcome.created!, null, false), 202);
 }
