@@ -83,6 +83,15 @@ function withHeader(res: Response, name: string, value: string): Response {
   }
 }
 
+// The gateway hosts several stand-ins in one process (Storage, Auth, Realtime), where Supabase
+// runs separate services: a stray rejection from one of their client sockets (postgres.js's
+// replication stream answers a database restart with an EPIPE nobody awaits) is logged and must
+// not take the others down with it.
+globalThis.addEventListener("unhandledrejection", (event) => {
+  event.preventDefault();
+  log({ level: "error", msg: "unhandled rejection in the gateway", error: String(event.reason) });
+});
+
 async function main(): Promise<void> {
   const stackDir = requiredEnv("STACK_DIR");
   const dbUrl = requiredEnv("SUPABASE_DB_URL");

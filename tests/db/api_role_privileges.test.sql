@@ -177,7 +177,7 @@ select is(
   '{}'::text[], 'every listed privilege is still held (the list is not stale)');
 select is(
   array(select format('%s %s %s', p.role_name, p.name, p.privilege) from api_privileges p
-        where p.kind = 'sequence' and (p.ours or p.nspname <> 'net') order by 1),
+        where p.kind = 'sequence' and (p.ours or p.nspname not in ('net', 'supabase_functions')) order by 1),
   '{}'::text[], 'no API role may read or move any sequence we control (setval would break every audited write)');
 select is(
   array(select format('%s %s %s', p.role_name, p.name, p.privilege) from api_privileges p
@@ -193,9 +193,12 @@ select is(
         -- on hosted: its event-trigger helpers must be callable by whoever runs DDL.
         -- realtime: Supabase grants its messages table and functions to the API roles; RLS on
         -- realtime.messages decides who may join and receive.
-        where not p.ours and p.nspname not in ('net', 'storage', 'auth', 'extensions', 'realtime', 'supautils_local')
+        -- supabase_functions: Database Webhooks' schema, granted to the API roles by Supabase's
+        -- own migration (not exposed over PostgREST).
+        where not p.ours and p.nspname not in ('net', 'storage', 'auth', 'extensions', 'realtime',
+          'supabase_functions', 'supautils_local')
         order by 1),
-  '{}'::text[], 'platform-owned grants exist only in the platform''s schemas (net, storage, auth, extensions, realtime)');
+  '{}'::text[], 'platform-owned grants exist only in the platform''s schemas (net, storage, auth, extensions, realtime, supabase_functions)');
 select diag(format('platform-owned (revocable only by their owner): %s',
   coalesce((select string_agg(format('%s %s %s', p.role_name, p.name, p.privilege), '; ' order by 1)
             from api_privileges p where not p.ours), 'none')));
