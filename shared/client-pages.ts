@@ -30,7 +30,9 @@ export interface ClientPage {
 export function clientPage<T extends postgres.Row>(tx: Tx, page: ClientPage) {
   const table = tx`public.${tx(page.table)}`;
   const after = page.after
-    ? tx`and (t.created_at, t.id) < (${page.after.createdAt}::timestamptz, ${page.after.id}::uuid)`
+    // ::text first: postgres.js serializes a timestamptz parameter through a JS Date, which
+    // drops the microseconds and so skips rows within the cursor's millisecond.
+    ? tx`and (t.created_at, t.id) < (${page.after.createdAt}::text::timestamptz, ${page.after.id}::uuid)`
     : tx``;
   const rows = (scope: Fragment) =>
     tx`select ${page.select}, t.created_at as page_ts, to_json(t.created_at) #>> '{}' as page_cursor_ts,

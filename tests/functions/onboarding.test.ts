@@ -229,6 +229,12 @@ Deno.test({ name: "onboarding: client lifecycle", ...options }, async (t) => {
         });
         created.push(r.body.client.id);
       }
+      // B one microsecond after A, so (but for A ending in 999 µs) within A's millisecond: a
+      // cursor that lost its microseconds (a timestamptz parameter sent through a JS Date) would
+      // skip A. Only B moves: A's audit trail is asserted below.
+      await db()`update public.clients set created_at = a.created_at + interval '1 microsecond'
+                 from public.clients a
+                 where a.id = ${w.clientA} and public.clients.id = ${w.clientB}`;
       const names: string[] = [];
       let cursor: string | null = "";
       let pages = 0;

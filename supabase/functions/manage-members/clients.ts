@@ -62,7 +62,7 @@ export function clientRoutes(app: Hono<AppEnv>): void {
       }
            ${
         q.cursor
-          ? tx`and (c.created_at, c.id) < (${q.cursor.created_at}::timestamptz, ${q.cursor.id}::uuid)`
+          ? tx`and (c.created_at, c.id) < (${q.cursor.created_at}::text::timestamptz, ${q.cursor.id}::uuid)`
           : tx``
       }
          order by c.created_at desc, c.id desc

@@ -35,7 +35,7 @@ export function userRoutes(app: Hono<AppEnv>): void {
            ${like ? tx`and (u.email ilike ${like} or u.name ilike ${like})` : tx``}
            ${
         q.cursor
-          ? tx`and (u.created_at, u.id) < (${q.cursor.created_at}::timestamptz, ${q.cursor.id}::uuid)`
+          ? tx`and (u.created_at, u.id) < (${q.cursor.created_at}::text::timestamptz, ${q.cursor.id}::uuid)`
           : tx``
       }
          order by u.created_at desc, u.id desc
