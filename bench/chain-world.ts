@@ -74,6 +74,13 @@ export async function benchMembers(
     await sql`
       insert into public.client_members (client_id, user_id, role)
       values (${clientId}, ${userId}, 'owner') on conflict do nothing`;
+    // A benchmark starts hundreds of runs a minute for one tenant, far past the platform's
+    // default quotas (which stay in force: their check runs on every start measured here).
+    await sql`
+      insert into private.client_quotas
+        (client_id, executions_per_minute, max_concurrent_executions, max_queued_items)
+      values (${clientId}, 100000, 100000, 10000000)
+      on conflict (client_id) do nothing`;
     const [template] = await sql<{ config: Record<string, unknown> }[]>`
       select config from public.workflow_templates where id = ${FLASH_TEMPLATE}`;
     const workflowConfig = { ...template.config, ...config };
