@@ -193,6 +193,48 @@ revoke all on function public.revoke_invitation(uuid) from public, anon;
 grant execute on function public.revoke_invitation(uuid) to authenticated, service_role;
 
 -- accept -----------------------------------------------------------------------------------
+-- The rules every way of accepting shares, once the invitation is locked and known to be the
+-- caller's: only once, before expiry, into an active client, not twice into one client.
+create or replace function private.complete_invitation(inv public.client_invitations, p_uid uuid)
+returns jsonb
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_client_status text;
+  m record;
+begin
+  if inv.accepted_at is not null then
+    raise exception 'This invitation was already accepted'
+      using errcode = 'MS409', hint = 'invitation_already_accepted';
+  end if;
+  if inv.expires_at <= now() then
+    raise exception 'This invitation has expired' using errcode = 'MS422', hint = 'invitation_expired';
+  end if;
+  select c.status into v_client_status from public.clients c where c.id = inv.client_id;
+  if v_client_status <> 'active' then
+    raise exception 'The client is % and cannot take new members', v_client_status
+      using errcode = 'MS422', hint = 'client_not_active';
+  end if;
+  if exists (
+    select 1 from public.client_members cm where cm.client_id = inv.client_id and cm.user_id = p_uid
+  ) then
+    raise exception 'You are already a member of this client'
+      using errcode = 'MS409', hint = 'already_member';
+  end if;
+
+  insert into public.client_members (client_id, user_id, role)
+  values (inv.client_id, p_uid, inv.role)
+  returning id, client_id, user_id, role, created_at into m;
+  update public.client_invitations i
+  set accepted_at = now(), accepted_by = p_uid
+  where i.id = inv.id;
+  return to_jsonb(m);
+end
+$$;
+comment on function private.complete_invitation(public.client_invitations, uuid) is 'Accepting a locked invitation for p_uid: once, before expiry, into an active client, not twice (409 used or member, 422 expired or client inactive); called by the accept functions only.';
+revoke all on function private.complete_invitation(public.client_invitations, uuid) from public, anon, authenticated;
+
 -- In private, not public: a security definer function in an exposed schema is an RPC any
 -- signed-in user can call directly (/rest/v1/rpc), outside manage-members's validation and
 -- answers. Here only the function's own SQL (as the user) reaches it.
@@ -207,9 +249,7 @@ as $$
 declare
   v_uid uuid := (select auth.uid());
   v_user record;
-  inv record;
-  v_client_status text;
-  m record;
+  inv public.client_invitations;
 begin
   if v_uid is null then
     raise exception 'Sign in to accept an invitation' using errcode = 'MS403', hint = 'not_signed_in';
@@ -231,32 +271,7 @@ begin
     raise exception 'This invitation was sent to another e-mail address'
       using errcode = 'MS403', hint = 'invitation_email_mismatch';
   end if;
-  if inv.accepted_at is not null then
-    raise exception 'This invitation was already accepted'
-      using errcode = 'MS409', hint = 'invitation_already_accepted';
-  end if;
-  if inv.expires_at <= now() then
-    raise exception 'This invitation has expired' using errcode = 'MS422', hint = 'invitation_expired';
-  end if;
-  select c.status into v_client_status from public.clients c where c.id = inv.client_id;
-  if v_client_status <> 'active' then
-    raise exception 'The client is % and cannot take new members', v_client_status
-      using errcode = 'MS422', hint = 'client_not_active';
-  end if;
-  if exists (
-    select 1 from public.client_members cm where cm.client_id = inv.client_id and cm.user_id = v_uid
-  ) then
-    raise exception 'You are already a member of this client'
-      using errcode = 'MS409', hint = 'already_member';
-  end if;
-
-  insert into public.client_members (client_id, user_id, role)
-  values (inv.client_id, v_uid, inv.role)
-  returning id, client_id, user_id, role, created_at into m;
-  update public.client_invitations i
-  set accepted_at = now(), accepted_by = v_uid
-  where i.id = inv.id;
-  return to_jsonb(m);
+  return private.complete_invitation(inv, v_uid);
 end
 $$;
 comment on function private.accept_invitation(text) is 'Invitee: joins the client with the invited role. Only the signed-in user whose e-mail matches, before expiry, once (404 unknown/revoked, 403 other e-mail, 409 used or already member, 422 expired).';

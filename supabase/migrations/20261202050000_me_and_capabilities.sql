@@ -142,9 +142,7 @@ as $$
 declare
   v_uid uuid := (select auth.uid());
   v_user record;
-  inv record;
-  v_client_status text;
-  m record;
+  inv public.client_invitations;
 begin
   if v_uid is null then
     raise exception 'Sign in to accept an invitation' using errcode = 'MS403', hint = 'not_signed_in';
@@ -163,29 +161,7 @@ begin
   if not found or inv.revoked_at is not null or inv.email <> lower(v_user.email) then
     raise exception 'Invitation not found' using errcode = 'MS404', hint = 'invitation_not_found';
   end if;
-  if inv.accepted_at is not null then
-    raise exception 'This invitation was already accepted'
-      using errcode = 'MS409', hint = 'invitation_already_accepted';
-  end if;
-  if inv.expires_at <= now() then
-    raise exception 'This invitation has expired' using errcode = 'MS422', hint = 'invitation_expired';
-  end if;
-  select c.status into v_client_status from public.clients c where c.id = inv.client_id;
-  if v_client_status <> 'active' then
-    raise exception 'The client is % and cannot take new members', v_client_status
-      using errcode = 'MS422', hint = 'client_not_active';
-  end if;
-  if exists (
-    select 1 from public.client_members cm where cm.client_id = inv.client_id and cm.user_id = v_uid
-  ) then
-    raise exception 'You are already a member of this client'
-      using errcode = 'MS409', hint = 'already_member';
-  end if;
-  insert into public.client_members (client_id, user_id, role)
-  values (inv.client_id, v_uid, inv.role)
-  returning id, client_id, user_id, role, created_at into m;
-  update public.client_invitations i set accepted_at = now(), accepted_by = v_uid where i.id = inv.id;
-  return to_jsonb(m);
+  return private.complete_invitation(inv, v_uid);
 end
 $$;
 comment on function private.accept_invitation_by_id(uuid) is 'Invitee: accepts one of their pending invitations (listed by me()) by id; bound to their confirmed e-mail (404 unknown/other address/revoked, 409 used or member, 422 expired or client inactive).';
