@@ -11,7 +11,7 @@ export interface ErrorCodeInfo {
 }
 
 const catalogue = {
-  // 400: the request itself is malformed ----------------------------------------------------
+  // 400: the request itself is malformed ----------------------------------------------------------
   bad_request: { status: 400, meaning: "a database rule refused the input as malformed" },
   invalid_request: {
     status: 400,
@@ -19,11 +19,12 @@ const catalogue = {
   },
   invalid_json: { status: 400, meaning: "the body is empty, not UTF-8 or not JSON" },
   invalid_input: { status: 400, meaning: "a value has a format the database cannot read" },
-  invalid_config: { status: 422, meaning: "a workflow or template config has the wrong shape" },
-  // 401 ----------------------------------------------------------------------------------------
+  owner_required: { status: 400, meaning: "name exactly one owner for the new client" },
+  too_many_urls: { status: 400, meaning: "too many signed URLs asked for at once" },
+  // 401: who is calling is unknown ----------------------------------------------------------------
   unauthorized: { status: 401, meaning: "no token, or a bad, expired or forged one" },
+  // 403: visible, but not allowed -----------------------------------------------------------------
   not_signed_in: { status: 403, meaning: "the database saw no signed-in user" },
-  // 403: visible, but not allowed ------------------------------------------------------------
   forbidden: {
     status: 403,
     meaning: "you can see the row but may not do this (RLS, column guard, grant)",
@@ -40,8 +41,7 @@ const catalogue = {
     status: 403,
     meaning: "the invitation is for another e-mail address",
   },
-  template_inactive: { status: 422, meaning: "the template or workflow is not active" },
-  // 404: absent, or not visible to you -------------------------------------------------------
+  // 404: absent, or not visible to you ------------------------------------------------------------
   not_found: { status: 404, meaning: "the row or route is absent or not visible to you" },
   client_not_found: { status: 404, meaning: "no such client (or not visible to you)" },
   user_not_found: { status: 404, meaning: "no such user (or not visible to you)" },
@@ -50,7 +50,7 @@ const catalogue = {
   workflow_not_found: { status: 404, meaning: "no such workflow (or not visible to you)" },
   ticket_not_found: { status: 404, meaning: "no such ticket (or not visible to you)" },
   invitation_not_found: { status: 404, meaning: "no such invitation (or not yours)" },
-  // 409: conflicts with what exists ----------------------------------------------------------
+  // 409: conflicts with what exists ---------------------------------------------------------------
   conflict: { status: 409, meaning: "this already exists, or is still in use" },
   already_member: { status: 409, meaning: "the person is already a member of the client" },
   already_finished: { status: 409, meaning: "the execution has already finished" },
@@ -61,12 +61,14 @@ const catalogue = {
   },
   invitation_already_accepted: { status: 409, meaning: "the invitation was already accepted" },
   invitation_not_pending: { status: 409, meaning: "the invitation is no longer pending" },
-  request_already_decided: { status: 422, meaning: "the request was already approved/rejected" },
   user_exists: { status: 409, meaning: "the e-mail address already has an account" },
-  // 413 / 415 ----------------------------------------------------------------------------------
+  // 413 / 415: the body itself --------------------------------------------------------------------
   payload_too_large: { status: 413, meaning: "the body is larger than 25 MiB" },
   unsupported_media_type: { status: 415, meaning: "the body is not application/json" },
-  // 422: a domain rule refused it ------------------------------------------------------------
+  // 422: a domain rule refused it -----------------------------------------------------------------
+  invalid_config: { status: 422, meaning: "a workflow or template config has the wrong shape" },
+  template_inactive: { status: 422, meaning: "the template or workflow is not active" },
+  request_already_decided: { status: 422, meaning: "the request was already approved/rejected" },
   unprocessable: { status: 422, meaning: "a data rule (constraint) refused the change" },
   api_key_not_accepted: { status: 422, meaning: "this workflow does not take a client API key" },
   api_key_required: { status: 422, meaning: "this workflow needs the client's own API key" },
@@ -97,7 +99,6 @@ const catalogue = {
   },
   own_account: { status: 422, meaning: "admins cannot change their own account's status" },
   owner_not_active: { status: 422, meaning: "the intended owner is not an active user" },
-  owner_required: { status: 400, meaning: "name exactly one owner for the new client" },
   propagation_blocked: {
     status: 422,
     meaning: "some workflows would break; nothing was propagated",
@@ -115,14 +116,13 @@ const catalogue = {
     status: 422,
     meaning: "more reference images than the workflow allows",
   },
-  too_many_urls: { status: 400, meaning: "too many signed URLs asked for at once" },
-  // 429 ----------------------------------------------------------------------------------------
+  // 429: a rate or quota bound --------------------------------------------------------------------
   too_many_requests: { status: 429, meaning: "a rate bound refused it; Retry-After says when" },
   quota_exceeded: {
     status: 429,
     meaning: "a client quota refused it; details name the quota; Retry-After says when",
   },
-  // 5xx ----------------------------------------------------------------------------------------
+  // 5xx: the server's side ------------------------------------------------------------------------
   internal_error: { status: 500, meaning: "a bug or misconfiguration; logged, nothing leaked" },
   auth_unavailable: { status: 502, meaning: "Supabase Auth refused or could not be reached" },
   retry_later: { status: 503, meaning: "the database was busy (serialization); retry" },

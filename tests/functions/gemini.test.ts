@@ -3,7 +3,11 @@
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import { crc32, deflateSync, inflateSync } from "node:zlib";
-import { GEMINI_API_VERSION, generateImage, type GenerateImageInput } from "../../shared/gemini/gemini.ts";
+import {
+  GEMINI_API_VERSION,
+  generateImage,
+  type GenerateImageInput,
+} from "../../shared/gemini/gemini.ts";
 import { parseRetryDelay } from "../../shared/gemini/errors.ts";
 import {
   type GeminiFake,
