@@ -75,7 +75,7 @@ window.follow = async ({ apiUrl, apiKey, token, clientId }) => {
       img.src = result.signed_url;
     }
     // Every URL the page ever saw, per index: stable URLs mean one each.
-    for (const r of data.results) {
+    for (const r of data.execution.results) {
       if (!r.signed_url) continue;
       (srcs[r.batch_index] ??= new Set()).add(r.signed_url);
       window.live.urlsPerIndex = Object.values(srcs).map((set) => set.size);
