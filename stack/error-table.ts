@@ -1,6 +1,6 @@
-// Prints the README's error table from the catalogue (shared/core/error-codes.ts):
+// Prints docs/api.md's error table from the catalogue (shared/core/error-codes.ts):
 //   deno run stack/error-table.ts
-// tests/hardening/error_catalogue.test.ts fails while the README's copy differs.
+// tests/hardening/error_catalogue.test.ts fails while docs/api.md's copy differs.
 import { errorCodes } from "../shared/core/error-codes.ts";
 
 const rows = Object.entries(errorCodes).map(([code, { status, meaning }]) => [

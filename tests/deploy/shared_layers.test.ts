@@ -1,7 +1,8 @@
 // shared/ is layered, and no import runs upward (nor sideways between folders of one layer):
 //   0 core        errors (with the error-code catalogue), logging, the timestamp format
+//   0 types       the generated database types (types only)
 //   1 validation  the zod schemas frontends import: zod and core only, no hono, no Deno API
-//   2 db, secrets, storage, gemini   one outside system each
+//   2 db, secrets, storage, gemini   one outside system each (and types, shared by all)
 //   3 auth        who is calling (reads db's claims type)
 //   4 batch       the process-batch engine
 //   5 http        hono: the function app, identity and db middleware, validators, envelopes
@@ -10,6 +11,7 @@ import assert from "node:assert/strict";
 
 const layers: Record<string, number> = {
   core: 0,
+  types: 0,
   validation: 1,
   db: 2,
   secrets: 2,
@@ -65,12 +67,12 @@ function problemsOf(rel: string, source: string): string[] {
       if (!(to in layers) || layers[to] >= layers[from]) {
         problems.push(`${rel} (${from}) imports ${spec} (${to}): not a lower layer`);
       }
-    } else if (from === "validation" || from === "core") {
+    } else if (from === "validation" || from === "core" || from === "types") {
       if (from === "validation" && spec === "zod") continue;
       problems.push(`${rel} imports ${spec}: ${from} must run in a browser as it is`);
     }
   }
-  if ((from === "validation" || from === "core") && /\bDeno\./.test(source)) {
+  if (["validation", "core", "types"].includes(from) && /\bDeno\./.test(source)) {
     problems.push(`${rel} uses a Deno API: ${from} must run in a browser as it is`);
   }
   return problems;

@@ -1,7 +1,7 @@
 // The error-code catalogue (shared/core/error-codes.ts) is the one list of codes the API
 // answers. Every code TypeScript throws and every code SQL raises (the hint of a custom
 // SQLSTATE, or the `code` of a workflow-rule problem raised as MS422) must be in it, with the
-// status the SQLSTATE gives; the README's error table must list the catalogue as it is.
+// status the SQLSTATE gives; docs/api.md's error table must list the catalogue as it is.
 import assert from "node:assert/strict";
 import { errorCodes, isErrorCode } from "../../shared/core/error-codes.ts";
 import { customSqlStates } from "../../shared/db/pg-errors.ts";
@@ -86,8 +86,8 @@ Deno.test("error catalogue: every code TypeScript throws is catalogued", async (
   assert.deepEqual(problems, []);
 });
 
-Deno.test("error catalogue: the README's error table is the catalogue", async () => {
-  const readme = await Deno.readTextFile(new URL("README.md", root));
+Deno.test("error catalogue: docs/api.md's error table is the catalogue", async () => {
+  const readme = await Deno.readTextFile(new URL("docs/api.md", root));
   const rows = [...readme.matchAll(/^\| `([a-z_]+)` +\| (\d{3}) +\| (.+?) +\|$/gm)]
     .map((m) => ({ code: m[1], status: Number(m[2]), meaning: m[3] }));
   const expected = Object.entries(errorCodes).map(([code, info]) => ({
@@ -95,5 +95,9 @@ Deno.test("error catalogue: the README's error table is the catalogue", async ()
     status: info.status,
     meaning: info.meaning,
   }));
-  assert.deepEqual(rows, expected, "README error table differs: regenerate it from the catalogue");
+  assert.deepEqual(
+    rows,
+    expected,
+    "docs/api.md error table differs: regenerate it from the catalogue",
+  );
 });
