@@ -8,6 +8,7 @@ export async function printUsage(state: StackState): Promise<void> {
 MasStock local stack (${state.instance})
   API (functions, storage, JWKS)  ${state.apiUrl}
   Functions                       ${state.apiUrl}/functions/v1/<name>
+  API reference (OpenAPI, try it) ${state.apiUrl}/docs   (merged spec: /docs/openapi.json)
   Realtime (Broadcast)            ${state.apiUrl.replace(/^http/, "ws")}/realtime/v1/websocket
   Database                        ${state.dbUrl}
   SUPABASE_ANON_KEY               ${state.anonKey}
@@ -30,10 +31,10 @@ Try it:
   #   await supabase.functions.invoke("health", { method: "GET" });
   #   const { data } = await supabase.functions.invoke("start-execution",
   #     { body: { workflow_id: "e0000000-0000-4000-8000-000000000001", prompts: ["a red fox"] } });
-  #   await supabase.functions.invoke(\`start-execution/\${data.id}\`, { method: "GET" });
+  #   await supabase.functions.invoke(\`start-execution/\${data.execution.id}\`, { method: "GET" });
   #   // live progress (README "Live progress"); with the accessToken option, first:
   #   await supabase.realtime.setAuth();
-  #   supabase.channel(\`execution:\${data.id}\`, { config: { private: true } })
+  #   supabase.channel(\`execution:\${data.execution.id}\`, { config: { private: true } })
   #     .on("broadcast", { event: "progress" }, ({ payload }) => console.log(payload.progress))
   #     .subscribe();`);
 }

@@ -1,4 +1,4 @@
-// shared/immediate.ts: the prompt setImmediate for npm code on Deno 2.1. The shim runs callbacks
+// shared/db/immediate.ts: the prompt setImmediate for npm code on Deno 2.1. The shim runs callbacks
 // after the code that scheduled them, with their arguments, never after clearImmediate, and
 // falls back to a timer past its per-turn streak so a loop yielding through it lets timers (and
 // I/O) run. It installs only where user code sees no setImmediate (Deno 2.1).
@@ -7,7 +7,7 @@ import {
   clearImmediateShim,
   installPromptImmediate,
   setImmediateShim,
-} from "../../shared/immediate.ts";
+} from "../../shared/db/immediate.ts";
 import { edgeDenoCommand } from "../../stack/host/function-workers.ts";
 import { stack } from "../helpers/stack.ts";
 
@@ -43,7 +43,7 @@ Deno.test("current Deno already has setImmediate: the shim does not install", ()
 // in bench/, not asserted here.
 const PROBE = `
 import postgres from "npm:postgres@3.4.9";
-import { installPromptImmediate } from "${new URL("../../shared/immediate.ts", import.meta.url)}";
+import { installPromptImmediate } from "${new URL("../../shared/db/immediate.ts", import.meta.url)}";
 const before = typeof globalThis.setImmediate;
 const installed = installPromptImmediate();
 const sql = postgres(Deno.args[0], { max: 1, prepare: false, onnotice: () => {} });
