@@ -1,5 +1,6 @@
 // Tickets: open (members of the client), list with filters and keyset pagination, read one
-// with comments and history, change status / priority / assignee. Who may change which
+// with comments, history, attachments and its execution's summary, change status / priority /
+// assignee / execution / client (a move). Who may change which
 // column is the database's rule (RLS + guard triggers): members close or reopen, staff triage.
 import type { Hono } from "hono";
 import type { AppEnv } from "../../../shared/http.ts";
@@ -18,13 +19,16 @@ import {
 } from "../../../shared/validation.ts";
 import { refusal } from "../../../shared/refusal.ts";
 import { clientPage, withoutPageKeys } from "../../../shared/client-pages.ts";
+import { executionSummary, ticketAttachments } from "./ticket-details.ts";
+import { ticketFilters } from "./filters.ts";
 
 // created_at as JSON text keeps its microseconds, which the cursor needs (a JS Date drops them).
 const columns = `id, client_id, user_id, subject, description, status, priority, assigned_to,
-  to_json(created_at) #>> '{}' as created_at, updated_at`;
+  execution_id, to_json(created_at) #>> '{}' as created_at, updated_at`;
 // The same columns read from the list's table alias `t` (see shared/client-pages.ts).
 const pageColumns = `t.id, t.client_id, t.user_id, t.subject, t.description, t.status,
-  t.priority, t.assigned_to, to_json(t.created_at) #>> '{}' as created_at, t.updated_at`;
+  t.priority, t.assigned_to, t.execution_id, to_json(t.created_at) #>> '{}' as created_at,
+  t.updated_at`;
 
 export function ticketRoutes(app: Hono<AppEnv>): void {
   app.post("/", async (c) => {
@@ -32,9 +36,9 @@ export function ticketRoutes(app: Hono<AppEnv>): void {
     const body = await parseBody(c.req.raw, ticketCreate);
     const [ticket] = await asUser(user.claims, (tx) =>
       tx`insert into public.support_tickets
-           (client_id, user_id, subject, description, priority)
+           (client_id, user_id, subject, description, priority, execution_id)
          values (${body.client_id}, ${user.userId}, ${body.subject}, ${body.description},
-                 ${body.priority ?? "medium"})
+                 ${body.priority ?? "medium"}, ${body.execution_id ?? null})
          returning ${tx.unsafe(columns)}`);
     return c.json({ ticket }, 201);
   });
@@ -47,7 +51,7 @@ export function ticketRoutes(app: Hono<AppEnv>): void {
         table: "support_tickets",
         select: tx.unsafe(pageColumns),
         where: tx`${q.status ? tx`and t.status = ${q.status}` : tx``}
-          ${q.priority ? tx`and t.priority = ${q.priority}` : tx``}`,
+          ${ticketFilters(tx, { ...q, client_id: undefined })}`,
         clientId: q.client_id,
         after: q.cursor ? { createdAt: q.cursor.created_at, id: q.cursor.id } : null,
         limit: q.limit + 1,
@@ -74,7 +78,11 @@ export function ticketRoutes(app: Hono<AppEnv>): void {
         from public.ticket_comments where ticket_id = ${id} order by created_at, id`;
       const history = await tx`select from_status, to_status, changed_by, created_at
         from public.ticket_status_history where ticket_id = ${id} order by id`;
-      return { ticket, comments, history };
+      const attachments = await ticketAttachments(tx, id);
+      const execution = ticket.execution_id
+        ? await executionSummary(tx, ticket.execution_id as string)
+        : null;
+      return { ticket, comments, history, attachments, execution };
     });
     return c.json(result);
   });
