@@ -60,7 +60,9 @@ comment on constraint ticket_attachments_object_path_key on public.ticket_attach
 
 create index idx_ticket_attachments_ticket_id on public.ticket_attachments (ticket_id, created_at);
 create index idx_ticket_attachments_comment_id on public.ticket_attachments (comment_id);
-create index idx_ticket_attachments_client_id on public.ticket_attachments (is_internal, client_id);
+create index idx_ticket_attachments_client_id on public.ticket_attachments (client_id);
+-- The policies filter on is_internal too; the project indexes every column a policy reads.
+create index idx_ticket_attachments_is_internal on public.ticket_attachments (is_internal, client_id);
 create index idx_ticket_attachments_uploaded_by on public.ticket_attachments (uploaded_by);
 
 alter table public.ticket_attachments enable row level security;
