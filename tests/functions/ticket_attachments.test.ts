@@ -59,6 +59,9 @@ Deno.test({ name: "ticket attachments end to end", ...options }, async (t) => {
       );
       assert.equal(error, null);
       assert.equal(await objectsOf(ticketId), 1);
+      const [object] = await db()`select owner::text from storage.objects
+        where bucket_id = ${BUCKET} and name = ${path}`;
+      assert.equal(object.owner, w.id.collabA, "the signer owns the object");
     });
 
     await t.step("the same signed URL cannot upload twice (no replacing)", async () => {
