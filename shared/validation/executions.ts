@@ -2,7 +2,8 @@
 // rules that depend on the workflow (how many prompts, whether reference images, image sizes
 // or an API key are accepted) are checked by the database against the workflow config (422).
 import { z } from "zod";
-import { pageQuery, text, uuid } from "./common.ts";
+import { text, uuid } from "./common.ts";
+import { pageQuery } from "./pages.ts";
 
 export const imageMimeTypes = ["image/png", "image/jpeg", "image/webp"] as const;
 // Gemini's imageConfig vocabulary (every value some model accepts). Which of them a given

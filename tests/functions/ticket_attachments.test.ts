@@ -105,7 +105,7 @@ Deno.test({ name: "ticket attachments end to end", ...options }, async (t) => {
         [{ ...good, size_bytes: 0 }, "size_bytes"],
         [{ ...good, file_name: "a/b.png" }, "file_name"],
         [{ ...good, comment_id: "nope" }, "comment_id"],
-        [{ ...good, extra: 1 }, "(body)"],
+        [{ ...good, extra: 1 }, "extra"],
       ];
       for (const [body, field] of cases) {
         const answer = await call(w.email.collabA, fn, {
@@ -236,7 +236,7 @@ Deno.test({ name: "ticket attachments end to end", ...options }, async (t) => {
       const ids = async (query: string, who = w.email.admin) => {
         const answer = await call(who, fn, { path: `?client_id=${w.clientA}&${query}` });
         assert.equal(answer.status, 200, query);
-        return answer.body.tickets.map((x: { id: string }) => x.id);
+        return answer.body.data.map((x: { id: string }) => x.id);
       };
       assert.deepEqual(await ids("assigned_to=me"), [ticketId]);
       assert.deepEqual(await ids("assigned_to=none"), [other.body.ticket.id]);
@@ -251,11 +251,11 @@ Deno.test({ name: "ticket attachments end to end", ...options }, async (t) => {
         "members are nobody's assignee",
       );
       const page1 = await call(w.email.admin, fn, { path: `?client_id=${w.clientA}&limit=1` });
-      assert.equal(page1.body.tickets.length, 1);
+      assert.equal(page1.body.data.length, 1);
       const page2 = await call(w.email.admin, fn, {
         path: `?client_id=${w.clientA}&limit=1&cursor=${page1.body.next_cursor}`,
       });
-      assert.notEqual(page2.body.tickets[0].id, page1.body.tickets[0].id);
+      assert.notEqual(page2.body.data[0].id, page1.body.data[0].id);
       const bad = await call(w.email.admin, fn, { path: "?assigned_to=someone" });
       assert.equal(bad.status, 400);
       assert.equal(bad.body.error.details[0].field, "assigned_to");

@@ -4,8 +4,9 @@
 // Signed URLs are stable: made with the caller's token, valid signedUrlSeconds(), and the same
 // URL is answered again (private.signed_url_cache) while at least a quarter of its lifetime
 // remains, so a frontend following an execution keeps its images cached.
-import { asUser, type Claims, type Tx } from "../../../shared/db.ts";
-import { signedUrlsAsUser } from "../../../shared/results-storage.ts";
+import { timestampOf } from "../../../shared/core/time.ts";
+import { asUser, type Claims, type Tx } from "../../../shared/db/db.ts";
+import { signedUrlsAsUser } from "../../../shared/storage/results.ts";
 
 // A signed URL is a bearer capability: Storage checks RLS when it signs, never when it serves.
 // A member removed from the client keeps every URL already handed out until it expires, so
@@ -89,7 +90,7 @@ interface ResultRow {
 interface CachedUrl {
   object_path: string;
   signed_url: string;
-  expires_at: Date;
+  expires_at: string;
 }
 
 /**
@@ -173,14 +174,14 @@ async function stableSignedUrls(
 ): Promise<Map<string, { url: string | null; expiresAt: string | null }>> {
   const out = new Map<string, { url: string | null; expiresAt: string | null }>();
   for (const c of loaded.cachedUrls) {
-    out.set(c.object_path, { url: c.signed_url, expiresAt: new Date(c.expires_at).toISOString() });
+    out.set(c.object_path, { url: c.signed_url, expiresAt: c.expires_at });
   }
   const missing = loaded.results.flatMap((r) =>
     r.storage_path && !out.has(r.storage_path) ? [r.storage_path] : []
   );
   if (missing.length === 0) return out;
   const seconds = signedUrlSeconds();
-  const expiresAt = new Date(Date.now() + seconds * 1000).toISOString();
+  const expiresAt = timestampOf(Date.now() + seconds * 1000);
   const fresh = await signedUrlsAsUser(accessToken, missing, seconds);
   const remember: { path: string; url: string; expires_at: string }[] = [];
   for (const path of missing) {

@@ -2,7 +2,7 @@
 // assignee (me / none / a user), priority, client and a case-insensitive subject search. RLS
 // still decides which tickets exist for the caller; these only narrow.
 import type postgres from "postgres";
-import type { Tx } from "../../../shared/db.ts";
+import type { Tx } from "../../../shared/db/db.ts";
 import type { TicketCountsQuery } from "../../../shared/validation.ts";
 
 function likeEscape(text: string): string {

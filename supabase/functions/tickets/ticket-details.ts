@@ -2,7 +2,7 @@
 // attachments (internal ones only for admins) with the stored object's size, type and upload
 // time once the bytes are in Storage, and a summary of the execution it names (null when it
 // names none, or the caller may not see it).
-import type { Tx } from "../../../shared/db.ts";
+import type { Tx } from "../../../shared/db/db.ts";
 
 export function ticketAttachments(tx: Tx, ticketId: string) {
   return tx`
