@@ -20,6 +20,7 @@ import {
   uploadObject,
 } from "./storage/objects.ts";
 import type { StorageContext } from "./storage/objects.ts";
+import { signUpload, uploadSigned } from "./storage/signed-uploads.ts";
 
 export { closePools as closeStoragePools } from "./storage/db.ts";
 
@@ -47,7 +48,7 @@ type Route = (req: Request, ctx: StorageContext, caller: () => Promise<Caller>) 
 >;
 
 // Picks the handler for /object/... the way Storage's router does: the fixed second segments
-// (sign, list, public, authenticated, info) win over a bucket of the same name.
+// (sign, upload/sign, list, public, authenticated, info) win over a bucket of the same name.
 function objectRoute(method: string, parts: string[], url: URL): Route | null {
   const [first, ...rest] = parts;
   const head = method === "HEAD";
@@ -66,6 +67,15 @@ function objectRoute(method: string, parts: string[], url: URL): Route | null {
     if (read) {
       return (_req, ctx) =>
         downloadSignedObject(ctx, bucket, key, url.searchParams.get("token"), head);
+    }
+  }
+  if (first === "upload" && rest[0] === "sign" && rest.length >= 3) {
+    const [bucket, key] = bucketAndKey(rest.slice(1));
+    if (method === "POST") {
+      return async (req, ctx, caller) => signUpload(req, ctx, await caller(), bucket, key);
+    }
+    if (method === "PUT") {
+      return (req, ctx) => uploadSigned(req, ctx, bucket, key, url.searchParams.get("token"));
     }
   }
   if (first === "list" && rest.length === 1 && method === "POST") {

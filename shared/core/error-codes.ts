@@ -49,6 +49,7 @@ const catalogue = {
   template_not_found: { status: 404, meaning: "no such template (or not visible to you)" },
   workflow_not_found: { status: 404, meaning: "no such workflow (or not visible to you)" },
   ticket_not_found: { status: 404, meaning: "no such ticket (or not visible to you)" },
+  comment_not_found: { status: 404, meaning: "no such comment (or not visible to you)" },
   invitation_not_found: { status: 404, meaning: "no such invitation (or not yours)" },
   // 409: conflicts with what exists ---------------------------------------------------------------
   conflict: { status: 409, meaning: "this already exists, or is still in use" },
@@ -79,6 +80,11 @@ const catalogue = {
   assignee_not_staff: { status: 422, meaning: "tickets are assigned to platform staff only" },
   client_deleted: { status: 422, meaning: "a deleted client cannot change any more" },
   client_not_active: { status: 422, meaning: "the client is suspended or deleted" },
+  comment_not_on_ticket: { status: 422, meaning: "the comment belongs to another ticket" },
+  execution_not_of_client: {
+    status: 422,
+    meaning: "a ticket's execution must be one of the ticket's client",
+  },
   image_size_not_supported: {
     status: 422,
     meaning: "the workflow or its model does not offer this image size",
@@ -112,6 +118,7 @@ const catalogue = {
     meaning: "a size's revenue is below the catalogue's cost for it",
   },
   too_many_prompts: { status: 422, meaning: "more prompts than the workflow's max_prompts" },
+  too_many_attachments: { status: 422, meaning: "a ticket has at most 20 attachments" },
   too_many_reference_images: {
     status: 422,
     meaning: "more reference images than the workflow allows",
@@ -125,6 +132,10 @@ const catalogue = {
   // 5xx: the server's side ------------------------------------------------------------------------
   internal_error: { status: 500, meaning: "a bug or misconfiguration; logged, nothing leaked" },
   auth_unavailable: { status: 502, meaning: "Supabase Auth refused or could not be reached" },
+  storage_unavailable: {
+    status: 502,
+    meaning: "Supabase Storage refused or could not be reached; retry",
+  },
   retry_later: { status: 503, meaning: "the database was busy (serialization); retry" },
   unavailable: { status: 503, meaning: "the database is unreachable or timed out; retry" },
 } as const satisfies Record<string, ErrorCodeInfo>;

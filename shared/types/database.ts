@@ -260,6 +260,7 @@ export type Database = {
           client_id: string;
           created_at: string;
           description: string;
+          execution_id: string | null;
           id: string;
           priority: string;
           status: string;
@@ -272,6 +273,7 @@ export type Database = {
           client_id: string;
           created_at?: string;
           description: string;
+          execution_id?: string | null;
           id?: string;
           priority?: string;
           status?: string;
@@ -284,6 +286,7 @@ export type Database = {
           client_id?: string;
           created_at?: string;
           description?: string;
+          execution_id?: string | null;
           id?: string;
           priority?: string;
           status?: string;
@@ -307,8 +310,86 @@ export type Database = {
             referencedColumns: ["id"];
           },
           {
+            foreignKeyName: "support_tickets_execution_id_fkey";
+            columns: ["execution_id"];
+            isOneToOne: false;
+            referencedRelation: "workflow_executions";
+            referencedColumns: ["id"];
+          },
+          {
             foreignKeyName: "support_tickets_user_id_fkey";
             columns: ["user_id"];
+            isOneToOne: false;
+            referencedRelation: "users";
+            referencedColumns: ["id"];
+          },
+        ];
+      };
+      ticket_attachments: {
+        Row: {
+          client_id: string;
+          comment_id: string | null;
+          created_at: string;
+          file_name: string;
+          id: string;
+          is_internal: boolean;
+          mime_type: string;
+          object_path: string | null;
+          size_bytes: number;
+          ticket_id: string;
+          uploaded_by: string | null;
+        };
+        Insert: {
+          client_id: string;
+          comment_id?: string | null;
+          created_at?: string;
+          file_name: string;
+          id?: string;
+          is_internal?: boolean;
+          mime_type: string;
+          object_path?: never;
+          size_bytes: number;
+          ticket_id: string;
+          uploaded_by?: string | null;
+        };
+        Update: {
+          client_id?: string;
+          comment_id?: string | null;
+          created_at?: string;
+          file_name?: string;
+          id?: string;
+          is_internal?: boolean;
+          mime_type?: string;
+          object_path?: never;
+          size_bytes?: number;
+          ticket_id?: string;
+          uploaded_by?: string | null;
+        };
+        Relationships: [
+          {
+            foreignKeyName: "ticket_attachments_client_id_fkey";
+            columns: ["client_id"];
+            isOneToOne: false;
+            referencedRelation: "clients";
+            referencedColumns: ["id"];
+          },
+          {
+            foreignKeyName: "ticket_attachments_comment_id_fkey";
+            columns: ["comment_id"];
+            isOneToOne: false;
+            referencedRelation: "ticket_comments";
+            referencedColumns: ["id"];
+          },
+          {
+            foreignKeyName: "ticket_attachments_ticket_id_fkey";
+            columns: ["ticket_id"];
+            isOneToOne: false;
+            referencedRelation: "support_tickets";
+            referencedColumns: ["id"];
+          },
+          {
+            foreignKeyName: "ticket_attachments_uploaded_by_fkey";
+            columns: ["uploaded_by"];
             isOneToOne: false;
             referencedRelation: "users";
             referencedColumns: ["id"];

@@ -27,10 +27,41 @@ export const ticket = z.looseObject({
   status: z.string(),
   priority: z.string(),
   assigned_to: uuid.nullable(),
+  execution_id: uuid.nullable(),
   created_at: timestamp,
   updated_at: timestamp,
 });
 export type Ticket = z.infer<typeof ticket>;
+
+/** A file on a ticket or comment; its bytes are object `path` in bucket ticket-attachments. */
+export const ticketAttachment = z.looseObject({
+  id: uuid,
+  comment_id: uuid.nullable(),
+  is_internal: z.boolean(),
+  uploaded_by: uuid.nullable(),
+  file_name: z.string(),
+  mime_type: z.string(),
+  size_bytes: z.union([z.number(), z.string()]),
+  path: z.string(),
+  created_at: timestamp,
+});
+
+/** Where and how to upload an attachment's bytes (storage-js uploadToSignedUrl). */
+export const signedUpload = z.object({
+  bucket: z.string(),
+  path: z.string(),
+  token: z.string(),
+  signed_url: z.string(),
+  expires_at: timestamp,
+});
+
+/** The execution a ticket is about, as its reader may see it. */
+export const ticketExecution = z.looseObject({
+  id: uuid,
+  workflow_id: uuid,
+  status: z.string(),
+  progress: z.object({ total: z.number(), completed: z.number(), failed: z.number() }),
+});
 
 export const comment = z.looseObject({
   id: uuid,
@@ -194,8 +225,25 @@ export const responses = {
     ticket,
     comments: z.array(comment),
     history: z.array(ticketHistoryEntry),
+    attachments: z.array(ticketAttachment),
+    execution: ticketExecution.nullable(),
   }),
   tickets: pageOf(ticket),
+  ticketCounts: z.object({
+    counts: z.object({
+      open: z.number(),
+      in_progress: z.number(),
+      resolved: z.number(),
+      closed: z.number(),
+    }),
+    total: z.number(),
+  }),
+  ticketDeleted: z.object({
+    ticket: z.object({ id: uuid }),
+    files_removed: z.number(),
+    files_left: z.array(z.string()),
+  }),
+  attachment: z.object({ attachment: ticketAttachment, upload: signedUpload }),
   comment: wrapped("comment", comment),
   template: wrapped("template", template),
   templates: pageOf(template),

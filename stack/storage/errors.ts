@@ -33,7 +33,8 @@ export const errors = {
   missingCredentials: () =>
     new StorageHttpError(401, "AccessDenied", "No API key found in request", "Unauthorized", 401),
   invalidJwt: (message: string) => new StorageHttpError(400, "InvalidJWT", message),
-  invalidSignature: () => new StorageHttpError(400, "InvalidSignature", "Invalid signature"),
+  invalidSignature: (message = "Invalid signature") =>
+    new StorageHttpError(400, "InvalidSignature", message),
   invalidKey: (key: string) => new StorageHttpError(400, "InvalidKey", `Invalid key: ${key}`),
   invalidRequest: (message: string) => new StorageHttpError(400, "InvalidRequest", message),
   duplicate: () =>

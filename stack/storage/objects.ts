@@ -39,7 +39,7 @@ async function requireBucket(ctx: StorageContext, bucketId: string) {
 // A plain insert skips RETURNING: on Supabase a new upload needs only an INSERT policy, and
 // RETURNING would also demand a SELECT policy on the new row. Upsert and update (PUT) need
 // SELECT + UPDATE there too, so reading the id back is faithful for them.
-async function writeRow(
+export async function writeRow(
   tx: Tx,
   caller: Caller,
   row: { bucketId: string; key: string; metadata: ObjectMetadata; userMetadata?: object },
@@ -89,6 +89,9 @@ export async function uploadObject(
   bucketId: string,
   key: string,
   mode: "insert" | "upsert" | "update",
+  // Signed uploads: the token already carries the signer's permission, so Storage writes the
+  // row as its superuser (owner from the token) instead of as the request's caller.
+  asSuperuser = false,
 ): Promise<Response> {
   const file = objectFile(ctx.stackDir, bucketId, key);
   const bucket = await requireBucket(ctx, bucketId);
@@ -106,8 +109,10 @@ export async function uploadObject(
   // deadlocks once concurrent uploads hold every pooled connection.
   const columns = await objectColumns(ctx.dbUrl);
   const staged = await stageWrite(file, body.bytes, storageRoot(ctx.stackDir));
+  const run = <T>(work: (tx: Tx) => Promise<T>): Promise<T> =>
+    asSuperuser ? pool(ctx.dbUrl).begin(work) as Promise<T> : asCaller(ctx.dbUrl, caller, work);
   const id = await withStaged(staged, () =>
-    asCaller(ctx.dbUrl, caller, async (tx) => {
+    run(async (tx) => {
       const id = await writeRow(
         tx,
         caller,

@@ -38,7 +38,9 @@ import {
   templatesQuery,
 } from "../../shared/validation/templates.ts";
 import {
+  attachmentCreate,
   commentCreate,
+  ticketCountsQuery,
   ticketCreate,
   ticketPatch,
   ticketsQuery,
@@ -427,6 +429,37 @@ export const routes: Route[] = [
     params: { id: "ticket" },
     paramSchema: idParam,
     body: { schema: commentCreate, valid: () => ({ body: "hardening" }) },
+    writes: true,
+  },
+  {
+    fn: "tickets",
+    method: "POST",
+    path: "/:id/attachments",
+    actor: "collabA",
+    params: { id: "ticket" },
+    paramSchema: idParam,
+    body: {
+      schema: attachmentCreate,
+      valid: () => ({ file_name: "hardening.png", mime_type: "image/png", size_bytes: 100 }),
+    },
+    writes: true,
+  },
+  {
+    fn: "tickets",
+    method: "GET",
+    path: "/counts",
+    actor: "collabA",
+    query: { schema: ticketCountsQuery, valid: (ids) => ({ client_id: ids.client }) },
+    queryIds: { client_id: "client" },
+    writes: false,
+  },
+  {
+    fn: "tickets",
+    method: "DELETE",
+    path: "/:id",
+    actor: "admin",
+    params: { id: "ticket" },
+    paramSchema: idParam,
     writes: true,
   },
   // start-execution ---------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 // Tickets: open (members of the client), list with filters and keyset pagination, read one
-// with comments and history, change status / priority / assignee. Who may change which
+// with comments, history, attachments and its execution's summary, change status / priority /
+// assignee / execution / client (a move). Who may change which
 // column is the database's rule (RLS + guard triggers): members close or reopen, staff triage.
 import { HttpError } from "../../../shared/core/errors.ts";
 import { clientPage, withoutPageKeys } from "../../../shared/db/client-pages.ts";
@@ -7,6 +8,8 @@ import { userRoutes } from "../../../shared/http/context.ts";
 import { describe } from "../../../shared/http/openapi.ts";
 import { body, params, query } from "../../../shared/http/input.ts";
 import { refuse } from "../../../shared/http/refusal.ts";
+import { ticketFilters } from "./filters.ts";
+import { executionSummary, ticketAttachments } from "./ticket-details.ts";
 import {
   idParam,
   pageFrom,
@@ -17,10 +20,10 @@ import {
 import { responses } from "../../../shared/validation/responses.ts";
 
 const columns = `id, client_id, user_id, subject, description, status, priority, assigned_to,
-  created_at, updated_at`;
+  execution_id, created_at, updated_at`;
 // The same columns read from the list's table alias `t` (see shared/db/client-pages.ts).
 const pageColumns = `t.id, t.client_id, t.user_id, t.subject, t.description, t.status,
-  t.priority, t.assigned_to, t.created_at, t.updated_at`;
+  t.priority, t.assigned_to, t.execution_id, t.created_at, t.updated_at`;
 
 export const tickets = userRoutes()
   .post(
@@ -31,9 +34,9 @@ export const tickets = userRoutes()
       const b = c.req.valid("json");
       const [ticket] = await c.var.db((tx) =>
         tx`insert into public.support_tickets
-           (client_id, user_id, subject, description, priority)
+           (client_id, user_id, subject, description, priority, execution_id)
          values (${b.client_id}, ${c.var.user.userId}, ${b.subject}, ${b.description},
-                 ${b.priority ?? "medium"})
+                 ${b.priority ?? "medium"}, ${b.execution_id ?? null})
          returning ${tx.unsafe(columns)}`
       );
       return c.json({ ticket }, 201);
@@ -50,7 +53,7 @@ export const tickets = userRoutes()
           table: "support_tickets",
           select: tx.unsafe(pageColumns),
           where: tx`${q.status ? tx`and t.status = ${q.status}` : tx``}
-          ${q.priority ? tx`and t.priority = ${q.priority}` : tx``}`,
+          ${ticketFilters(tx, { ...q, client_id: undefined })}`,
           clientId: q.client_id,
           after: q.cursor ? { createdAt: q.cursor[0], id: q.cursor[1] } : null,
           limit: q.limit + 1,
@@ -78,7 +81,11 @@ export const tickets = userRoutes()
         from public.ticket_comments where ticket_id = ${id} order by created_at, id`;
         const history = await tx`select from_status, to_status, changed_by, created_at
         from public.ticket_status_history where ticket_id = ${id} order by id`;
-        return { ticket, comments, history };
+        const attachments = await ticketAttachments(tx, id);
+        const execution = ticket.execution_id
+          ? await executionSummary(tx, ticket.execution_id as string)
+          : null;
+        return { ticket, comments, history, attachments, execution };
       });
       return c.json(result);
     },
