@@ -8,6 +8,7 @@ import { memory } from "./memory.ts";
 import { naiveDesign } from "./naive-design.ts";
 import { requestOverhead } from "./request-overhead.ts";
 import { rlsAtScale } from "./rls-at-scale.ts";
+import { tenantFlood } from "./tenant-flood.ts";
 
 export const benchmarks: Benchmark[] = [
   chainEfficiency,
@@ -18,4 +19,5 @@ export const benchmarks: Benchmark[] = [
   adminAnalytics,
   requestOverhead,
   memory,
+  tenantFlood,
 ];
