@@ -7,6 +7,7 @@ import { kickLatency } from "./kick-latency.ts";
 import { memory } from "./memory.ts";
 import { naiveDesign } from "./naive-design.ts";
 import { requestOverhead } from "./request-overhead.ts";
+import { quotaLimits } from "./quota-limits.ts";
 import { rlsAtScale } from "./rls-at-scale.ts";
 import { tenantFlood } from "./tenant-flood.ts";
 
@@ -20,4 +21,5 @@ export const benchmarks: Benchmark[] = [
   requestOverhead,
   memory,
   tenantFlood,
+  quotaLimits,
 ];
