@@ -7,7 +7,9 @@ import { kickLatency } from "./kick-latency.ts";
 import { memory } from "./memory.ts";
 import { naiveDesign } from "./naive-design.ts";
 import { requestOverhead } from "./request-overhead.ts";
+import { quotaLimits } from "./quota-limits.ts";
 import { rlsAtScale } from "./rls-at-scale.ts";
+import { tenantFlood } from "./tenant-flood.ts";
 
 export const benchmarks: Benchmark[] = [
   chainEfficiency,
@@ -18,4 +20,6 @@ export const benchmarks: Benchmark[] = [
   adminAnalytics,
   requestOverhead,
   memory,
+  tenantFlood,
+  quotaLimits,
 ];

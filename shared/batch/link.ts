@@ -20,6 +20,7 @@ import { type ItemContext, processItem } from "./process-item.ts";
 import { ProgressPublisher } from "./progress.ts";
 import { reconcileStorage } from "./reconcile.ts";
 import { type LinkSettings, linkSettings, linkSlots } from "./settings.ts";
+import { waitForSlot, wakeWaiters } from "./waitlist.ts";
 
 export interface LinkReport {
   executionId: string;
@@ -211,9 +212,20 @@ export async function runLink(
             report.stoppedBecause = claim.pending === 0 ? "drained" : "owned-by-another-link";
             break;
           }
+        } else if (claim.capped_by && inFlight.size === 0) {
+          // A queued execution (client cap or fair share of the global one, nothing held):
+          // one link per queued run polling under the claim locks was the cost of a flood.
+          // It waits in the client's list instead, and the claim that frees a slot kicks it.
+          const verdict = await waitForSlot(executionId);
+          if (verdict === "queued" || verdict === "done") {
+            report.stoppedBecause = verdict === "queued" ? "queued" : "drained";
+            break;
+          }
+          // 'retry': a slot freed meanwhile; 'poll': a predecessor still holds its items.
+          waitMs = verdict === "retry" ? 0 : 100;
         } else if (claim.capped_by) {
-          // Client cap or fair share of the global one: poll for a freed slot. A claim is one
-          // short transaction, so polling at 100 ms costs little and wastes less of a slot.
+          // Capped while running: poll for a freed slot. A claim is one short transaction,
+          // and links that hold items are bounded by the caps themselves.
           waitMs = 100;
         } else {
           waitMs = Math.max(claim.next_due_in_ms ?? 1000, 10); // retries not yet due
@@ -242,6 +254,13 @@ export async function runLink(
   if (fatal && !report.stoppedBecause) report.stoppedBecause = "fatal";
   await Promise.all(inFlight.values());
   await progress.flush();
+  // Slots this link's last items freed without a claim after them (budget, fatal, cancelled)
+  // go to waiting executions now rather than at the sweep's next pass.
+  if (report.claimed > 0) {
+    await wakeWaiters(job.client_id).catch((err) =>
+      log("warn", "could not wake waiting executions; the sweep will", { error: String(err) })
+    );
+  }
 
   if (finalisedHere || reconcileNeeded) {
     try {
