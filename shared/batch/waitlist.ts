@@ -2,7 +2,7 @@
 // gets no slot because of the client's cap or its share of the global one, and that holds no
 // item, registers the execution as waiting and ends instead of polling; the claim that leaves
 // capacity unused kicks the waiters it can serve.
-import { asService } from "../db.ts";
+import { asService } from "../db/db.ts";
 
 export type WaitVerdict = "queued" | "retry" | "poll" | "done";
 
