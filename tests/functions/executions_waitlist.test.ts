@@ -47,11 +47,11 @@ Deno.test({
     try {
       await withBatchSettings({ client_concurrency: 1 }, async () => {
         const start = async (prompt: string) => {
-          const res = await invoke<{ id: string }>(collab, "start-execution", {
+          const res = await invoke<{ execution: { id: string } }>(collab, "start-execution", {
             body: { workflow_id: workflowId, prompts: [prompt] },
           });
           assert.equal(res.status, 202, JSON.stringify(res.body));
-          return res.body.id;
+          return res.body.execution.id;
         };
         // The first run holds the client's only slot for 8 s.
         const holder = await start("holds the slot [fake:slow:8000]");
