@@ -5,6 +5,7 @@
 // is idempotent: a duplicate link only finds nothing to claim.
 import { log } from "../core/log.ts";
 import { decryptApiKey } from "../secrets/secrets.ts";
+import { type ClientKey, loadClientKey } from "./client-key.ts";
 import {
   chainNextLink,
   type ClaimedItem,
@@ -39,8 +40,9 @@ export interface LinkReport {
 /** While taking over from a predecessor, look for freed slots this often. */
 const TAKEOVER_POLL_MS = 100;
 
-async function apiKeyFor(job: Job): Promise<string> {
+async function apiKeyFor(job: Job, clientKey: ClientKey | null): Promise<string> {
   if (!job.model) throw new Error("The workflow has no model configured");
+  if (job.uses_client_api_key && !job.api_key_ciphertext && clientKey) return clientKey.apiKey;
   if (job.uses_client_api_key) {
     if (!job.api_key_ciphertext) throw new Error("The execution's Gemini API key is missing");
     try {
@@ -105,8 +107,13 @@ export async function runLink(
   // The catalogue says the run's model is gone (retired since the run started): calling
   // Google would only collect 404s. Asked again after every backoff wait, when time passed.
   let modelGone = job.model_unavailable;
+  // The client's stored key, for a run on the client's key that brought none of its own.
+  let clientKey: ClientKey | null = null;
   try {
-    apiKey = await apiKeyFor(job);
+    if (job.uses_client_api_key && !job.api_key_ciphertext) {
+      clientKey = await loadClientKey(executionId);
+    }
+    apiKey = await apiKeyFor(job, clientKey);
   } catch (err) {
     setupProblem = (err as Error).message;
   }
@@ -182,7 +189,14 @@ export async function runLink(
         break;
       }
       leaseMs = (claim.lease_seconds ?? 180) * 1000;
-      const ctx: ItemContext = { job, apiKey, settings, leaseMs, modelGone: () => modelGone };
+      const ctx: ItemContext = {
+        job,
+        apiKey,
+        clientKey,
+        settings,
+        leaseMs,
+        modelGone: () => modelGone,
+      };
       for (const item of claim.items) start(item, ctx);
       report.claimed += claim.items.length;
       if (claim.items.length > 0) progress.touch();

@@ -13,10 +13,13 @@ import {
   type Outcome,
 } from "./ledger.ts";
 import type { LinkSettings } from "./settings.ts";
+import { type ClientKey, reportRejectedClientKey } from "./client-key.ts";
 
 export interface ItemContext {
   job: Job;
   apiKey: string;
+  /** Set when apiKey is the client's stored key (Google's refusal then marks it rejected). */
+  clientKey?: ClientKey | null;
   settings: LinkSettings;
   leaseMs: number;
   /** Why the run's model is gone, if the link learnt it while this item was in flight. */
@@ -82,6 +85,9 @@ export async function processItem(item: ClaimedItem, ctx: ItemContext): Promise<
           result.kind === "transient" ? result.retryAfterMs : undefined,
         ),
     );
+    if (result.kind === "fatal" && result.code === "api_key_rejected" && ctx.clientKey) {
+      await reportRejectedClientKey(ctx.clientKey, result.message);
+    }
     return { ...outcome, fatal: result.kind === "fatal" };
   }
 

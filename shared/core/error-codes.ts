@@ -31,6 +31,10 @@ const catalogue = {
   },
   admin_only: { status: 403, meaning: "only platform admins may do this" },
   owner_only: { status: 403, meaning: "only the client's owners (or admins) may do this" },
+  client_owner_only: {
+    status: 403,
+    meaning: "only the client's own owners may do this (not admins)",
+  },
   staff_only: { status: 403, meaning: "only platform staff may do this" },
   account_not_active: { status: 403, meaning: "your account is suspended or deleted" },
   email_not_confirmed: {
@@ -73,6 +77,10 @@ const catalogue = {
   unprocessable: { status: 422, meaning: "a data rule (constraint) refused the change" },
   api_key_not_accepted: { status: 422, meaning: "this workflow does not take a client API key" },
   api_key_required: { status: 422, meaning: "this workflow needs the client's own API key" },
+  api_key_rejected: {
+    status: 422,
+    meaning: "the client's stored Gemini key was rejected by Google; set a new one",
+  },
   aspect_ratio_not_supported: {
     status: 422,
     meaning: "the workflow or its model does not offer this aspect ratio",

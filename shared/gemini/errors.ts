@@ -5,7 +5,7 @@ import { ApiError, type GenerateContentResponse } from "@google/genai";
 export type GenerateFailure =
   | { ok: false; kind: "transient"; message: string; retryAfterMs?: number }
   | { ok: false; kind: "permanent"; message: string }
-  | { ok: false; kind: "fatal"; message: string; code?: "model_unavailable" };
+  | { ok: false; kind: "fatal"; message: string; code?: "model_unavailable" | "api_key_rejected" };
 
 interface GoogleStatus {
   code?: number;
@@ -99,6 +99,7 @@ function classify(
       return {
         ok: false,
         kind: "fatal",
+        code: "api_key_rejected",
         message: "The Gemini API key is invalid (API_KEY_INVALID)",
       };
     }
@@ -106,6 +107,7 @@ function classify(
       return {
         ok: false,
         kind: "fatal",
+        code: "api_key_rejected",
         message: `The Gemini API key was refused (${label}): ${detail}`,
       };
     }

@@ -11,6 +11,7 @@ const decoder = new TextDecoder();
 interface Keys {
   aes: CryptoKey;
   hmac: CryptoKey;
+  fingerprint: CryptoKey;
 }
 
 let cached: Promise<Keys> | undefined;
@@ -39,7 +40,7 @@ async function deriveKeys(secret: string): Promise<Keys> {
     salt: new Uint8Array(0),
     info: encoder.encode(info),
   });
-  const [aes, hmac] = await Promise.all([
+  const [aes, hmac, fingerprint] = await Promise.all([
     crypto.subtle.deriveKey(
       params("masstock/gemini-api-key/v1"),
       master,
@@ -54,8 +55,15 @@ async function deriveKeys(secret: string): Promise<Keys> {
       false,
       ["sign"],
     ),
+    crypto.subtle.deriveKey(
+      params("masstock/api-key-fingerprint/v1"),
+      master,
+      { name: "HMAC", hash: "SHA-256", length: 256 },
+      false,
+      ["sign"],
+    ),
   ]);
-  return { aes, hmac };
+  return { aes, hmac, fingerprint };
 }
 
 function keys(): Promise<Keys> {
@@ -68,27 +76,57 @@ function keys(): Promise<Keys> {
   return cached;
 }
 
-/** Encrypts an API key for one execution: `v1.<iv>.<ciphertext>` (base64url). */
-export async function encryptApiKey(apiKey: string, executionId: string): Promise<string> {
+async function seal(apiKey: string, boundTo: string): Promise<string> {
   const iv = crypto.getRandomValues(new Uint8Array(12));
   const ct = await crypto.subtle.encrypt(
-    { name: "AES-GCM", iv, additionalData: encoder.encode(executionId) },
+    { name: "AES-GCM", iv, additionalData: encoder.encode(boundTo) },
     (await keys()).aes,
     encoder.encode(apiKey),
   );
   return `v1.${b64url(iv)}.${b64url(new Uint8Array(ct))}`;
 }
 
-/** Decrypts what encryptApiKey produced for the same execution; throws if tampered or moved. */
-export async function decryptApiKey(sealed: string, executionId: string): Promise<string> {
+async function open(sealed: string, boundTo: string): Promise<string> {
   const [version, iv, ct] = sealed.split(".");
   if (version !== "v1" || !iv || !ct) throw new Error("unknown API key ciphertext format");
   const plain = await crypto.subtle.decrypt(
-    { name: "AES-GCM", iv: fromB64url(iv), additionalData: encoder.encode(executionId) },
+    { name: "AES-GCM", iv: fromB64url(iv), additionalData: encoder.encode(boundTo) },
     (await keys()).aes,
     fromB64url(ct),
   );
   return decoder.decode(plain);
+}
+
+/** Encrypts an API key for one execution: `v1.<iv>.<ciphertext>` (base64url). */
+export function encryptApiKey(apiKey: string, executionId: string): Promise<string> {
+  return seal(apiKey, executionId);
+}
+
+/** Decrypts what encryptApiKey produced for the same execution; throws if tampered or moved. */
+export function decryptApiKey(sealed: string, executionId: string): Promise<string> {
+  return open(sealed, executionId);
+}
+
+// A client's stored key is bound to "client:<id>", which no execution id (a bare uuid) can
+// equal, so a stored key's ciphertext cannot be replayed as an execution's or another client's.
+/** Encrypts a client's stored Gemini key, bound to that client. */
+export function sealClientApiKey(apiKey: string, clientId: string): Promise<string> {
+  return seal(apiKey, `client:${clientId}`);
+}
+
+/** Decrypts what sealClientApiKey produced for the same client; throws if tampered or moved. */
+export function openClientApiKey(sealed: string, clientId: string): Promise<string> {
+  return open(sealed, `client:${clientId}`);
+}
+
+/**
+ * A key's fingerprint, shown to owners in place of the key: keyed (HMAC-SHA-256 under a key
+ * only the functions hold), so it cannot be tested against guesses offline, and 96 bits long,
+ * enough to tell a client's keys apart.
+ */
+export async function apiKeyFingerprint(apiKey: string): Promise<string> {
+  const mac = await crypto.subtle.sign("HMAC", (await keys()).fingerprint, encoder.encode(apiKey));
+  return b64url(new Uint8Array(mac).slice(0, 12));
 }
 
 /** JSON with object keys sorted at every level, so equal bodies hash equally. */

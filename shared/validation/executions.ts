@@ -63,6 +63,11 @@ const referenceImages = z.array(referenceImage, { message: "must be a list of im
     { message: "must hold at most 12 MiB of images in all" },
   );
 
+/** A Gemini API key as a client sends it (per start request, or to be stored for the client). */
+export const geminiApiKey = z.string().trim().min(1, { message: "must not be empty" })
+  .max(200, { message: "must be at most 200 characters" })
+  .regex(/^[\x21-\x7e]+$/, { message: "must be printable ASCII without spaces" });
+
 const promptList = <T extends z.ZodType<string>>(prompt: T) =>
   z.array(prompt, { message: "must be a list of prompts" })
     .min(1, { message: "must contain at least one prompt" })
@@ -76,10 +81,7 @@ export const startExecutionBody = z.strictObject({
     .optional(),
   image_size: z.enum(imageSizes, { message: `must be one of ${imageSizes.join(", ")}` })
     .optional(),
-  api_key: z.string().trim().min(1, { message: "must not be empty" })
-    .max(200, { message: "must be at most 200 characters" })
-    .regex(/^[\x21-\x7e]+$/, { message: "must be printable ASCII without spaces" })
-    .optional(),
+  api_key: geminiApiKey.optional(),
 });
 export type StartExecutionBody = z.infer<typeof startExecutionBody>;
 

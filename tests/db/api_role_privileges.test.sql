@@ -94,6 +94,9 @@ select * from (values
   ('authenticated', 'function', 'private.my_client_ids()', 'EXECUTE'),
   ('authenticated', 'function', 'private.my_owned_client_ids()', 'EXECUTE'),
   ('authenticated', 'function', 'private.store_execution_api_key(uuid,text)', 'EXECUTE'),
+  ('authenticated', 'function', 'private.set_client_api_key(uuid,text,text)', 'EXECUTE'),
+  ('authenticated', 'function', 'private.delete_client_api_key(uuid)', 'EXECUTE'),
+  ('authenticated', 'function', 'private.client_api_key_status(uuid)', 'EXECUTE'),
   ('authenticated', 'function', 'private.template_config_problem(text,jsonb)', 'EXECUTE'),
   -- the model catalogue's config checks, run by triggers as the writer
   ('authenticated', 'function', 'private.config_model_problem(text,jsonb,numeric,jsonb,boolean)', 'EXECUTE'),

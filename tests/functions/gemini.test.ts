@@ -372,15 +372,18 @@ Deno.test(
   withFake(
     async (fake) => {
       const bad = await gen({ apiKey: "bad-key" });
+      // api_key_rejected: a stored client key that Google refuses is marked rejected.
       assert.deepEqual(bad, {
         ok: false,
         kind: "fatal",
+        code: "api_key_rejected",
         message: "The Gemini API key is invalid (API_KEY_INVALID)",
       });
       assert.equal(fake.calls[0].status, 400);
       assert.deepEqual(await gen({ apiKey: "denied-key" }), {
         ok: false,
         kind: "fatal",
+        code: "api_key_rejected",
         message:
           "The Gemini API key was refused (403 PERMISSION_DENIED): Your API key was reported as leaked. Please use another API key.",
       });

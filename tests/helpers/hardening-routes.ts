@@ -20,6 +20,7 @@ import {
   memberParam,
   memberPatch,
 } from "../../shared/validation/members.ts";
+import { geminiKeyBody } from "../../shared/validation/client-keys.ts";
 import {
   analyticsQuery,
   clientCreate,
@@ -296,6 +297,34 @@ export const routes: Route[] = [
     paramSchema: clientParam,
     query: { schema: auditQuery, valid: () => ({ limit: "10" }) },
     writes: false,
+  },
+  {
+    fn: "manage-members",
+    method: "GET",
+    path: "/clients/:clientId/gemini-key",
+    actor: "ownerA",
+    params: { clientId: "client" },
+    paramSchema: clientParam,
+    writes: false,
+  },
+  {
+    fn: "manage-members",
+    method: "PUT",
+    path: "/clients/:clientId/gemini-key",
+    actor: "ownerA",
+    params: { clientId: "client" },
+    paramSchema: clientParam,
+    body: { schema: geminiKeyBody, valid: () => ({ api_key: `hardening-key-${tag()}` }) },
+    writes: true,
+  },
+  {
+    fn: "manage-members",
+    method: "DELETE",
+    path: "/clients/:clientId/gemini-key",
+    actor: "ownerA",
+    params: { clientId: "client" },
+    paramSchema: clientParam,
+    writes: true,
   },
   { fn: "manage-members", method: "GET", path: "/me", actor: "collabA", writes: false },
   {
