@@ -11,7 +11,11 @@ export function fromPgTimestamp(text: string): string {
   return m ? `${m[1]}T${m[2]}${m[3]}:${m[4] ?? "00"}` : text;
 }
 
-/** A moment made in TypeScript (milliseconds) in the API format, in UTC. */
+/**
+ * A moment made in TypeScript (milliseconds) in the API format, in UTC. Postgres drops trailing
+ * zeros of the fraction (and a zero fraction altogether), so the same moment read back from a
+ * row must print the same: `.470` becomes `.47`, `.000` disappears.
+ */
 export function timestampOf(ms: number): string {
-  return new Date(ms).toISOString().replace(/Z$/, "+00:00");
+  return new Date(ms).toISOString().replace(/\.?0*Z$/, "+00:00").replace(/(\.\d*?)0+\+/, "$1+");
 }
