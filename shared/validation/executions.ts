@@ -82,6 +82,13 @@ export const startExecutionBody = z.strictObject({
 });
 export type StartExecutionBody = z.infer<typeof startExecutionBody>;
 
+/** POST /:id/retry: which items to re-run, and the client's key for a bring-your-own-key workflow. */
+export const retryExecutionBody = z.strictObject({
+  include_cancelled: z.boolean({ message: "must be true or false" }).default(false),
+  api_key: startExecutionBody.shape.api_key,
+});
+export type RetryExecutionBody = z.infer<typeof retryExecutionBody>;
+
 /**
  * workflow_executions.input_data as the database accepts it, whoever writes the row
  * (private.execution_input_shape_problem holds the same limits; a test feeds both the same

@@ -108,6 +108,7 @@ select * from (values
   ('authenticated', 'function', 'client_audit_log(uuid,integer,bigint)', 'EXECUTE'),
   ('authenticated', 'function', 'create_invitation(uuid,text,text)', 'EXECUTE'),
   ('authenticated', 'function', 'revoke_invitation(uuid)', 'EXECUTE'),
+  ('authenticated', 'function', 'retry_execution(uuid,boolean,text,text,boolean)', 'EXECUTE'),
   -- identity and onboarding: me() and its parts, accepting by id, the admin console's lifecycle
   -- and analytics (security definer ones live in private; each refuses non-admins itself)
   ('authenticated', 'function', 'me()', 'EXECUTE'),

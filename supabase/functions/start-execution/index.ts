@@ -3,12 +3,14 @@
 //   GET  /                 list (?status, ?workflow_id, ?limit, ?cursor) -> 200
 //   GET  /:id              one execution, progress, cost, results with signed URLs (?results=false)
 //   POST /:id/cancel       cancel: pending prompts are dropped, in-flight ones finish
+//   POST /:id/retry        re-run the failed (optionally cancelled) items as a new execution
 // Every query runs as the caller: RLS and the checked SQL functions decide.
 import { requireUser } from "../../../shared/auth.ts";
 import { asUser } from "../../../shared/db.ts";
 import { createApp, HttpError } from "../../../shared/http.ts";
 import { executionQuery, idParam, parse, parseQuery } from "../../../shared/validation.ts";
 import { listExecutions } from "./list.ts";
+import { retryExecution } from "./retry.ts";
 import { startExecution } from "./start.ts";
 import { loadExecution, presentExecution } from "./view.ts";
 
@@ -36,5 +38,7 @@ app.post("/:id/cancel", async (c) => {
   );
   return c.json(row.r);
 });
+
+app.post("/:id/retry", retryExecution);
 
 Deno.serve(app.fetch);

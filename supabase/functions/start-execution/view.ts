@@ -47,6 +47,8 @@ export interface ExecutionRow {
   created_at: string;
   billed_image_size: string | null;
   unit_revenue: string;
+  /** The execution whose failed/cancelled items this one re-runs, if it is a retry. */
+  retry_of: string | null;
 }
 
 /** What only admins get back from private.execution_provider_costs (nothing for members). */
@@ -109,7 +111,7 @@ export const executionColumns = (tx: Tx, alias = "e") => {
      ) as input,
      ${e}.output_data, ${e}.concurrency, ${e}.started_at, ${e}.completed_at,
      ${e}.duration_seconds, ${e}.error_message, ${e}.error_code, ${e}.model, ${e}.created_at,
-     ${e}.image_size as billed_image_size, ${e}.unit_revenue::text`;
+     ${e}.image_size as billed_image_size, ${e}.unit_revenue::text, ${e}.retry_of`;
 };
 
 /** Progress of an execution that was just started: every prompt queued, nothing done. */
