@@ -135,13 +135,14 @@ export async function startExecution(
     },
     body: JSON.stringify({ workflow_id: member.workflowId, ...body }),
   });
-  const json = await res.json() as { id?: string };
+  const json = await res.json() as { execution?: { id?: string } };
   const ms = performance.now() - t0;
   const answeredAt = Date.now();
-  if (res.status !== 202 || !json.id) {
+  const id = json.execution?.id;
+  if (res.status !== 202 || !id) {
     throw new Error(`start-execution answered ${res.status}: ${JSON.stringify(json)}`);
   }
-  return { id: json.id, status: res.status, answeredAt, ms };
+  return { id, status: res.status, answeredAt, ms };
 }
 
 export interface Finished {

@@ -7,7 +7,7 @@
 // Edge Runtime counts against a worker's memory limit), with their values at the start.
 //   deno run -A bench/link-process.ts <execution_id>
 import { runLink } from "../shared/batch/link.ts";
-import { closeDb } from "../shared/db.ts";
+import { closeDb } from "../shared/db/db.ts";
 
 const executionId = Deno.args[0];
 if (!executionId) {

@@ -16,7 +16,7 @@ const N_NAIVE = 100;
 const WALL_CLOCK_MS = 150_000;
 const L_TYPICAL = 3500;
 
-/** The env shared/gemini.ts and shared/results-storage.ts read, as the functions host has it. */
+/** The env shared/gemini/gemini.ts and shared/storage/results.ts read, as the functions host has it. */
 function useFunctionEnv(ctx: BenchContext, fakeUrl: string): void {
   Deno.env.set("GOOGLE_GEMINI_BASE_URL", fakeUrl);
   Deno.env.set("SUPABASE_URL", ctx.state.apiUrl);

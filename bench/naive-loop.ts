@@ -1,11 +1,11 @@
 // The design a Supabase developer writes first, as the baseline of the naive-design benchmark:
 // ONE function invocation that loops over every prompt sequentially and, per prompt, does the
-// same work as a process-batch item: generate through shared/gemini.ts (the real SDK), store
-// the image through shared/results-storage.ts (Storage API), write the result row. No ledger,
+// same work as a process-batch item: generate through shared/gemini/gemini.ts (the real SDK), store
+// the image through shared/storage/results.ts (Storage API), write the result row. No ledger,
 // no leases, no chain: if the invocation dies (150 s wall clock), the rest is lost.
 import type postgres from "postgres";
-import { generateImage } from "../shared/gemini.ts";
-import { extensionFor, uploadResult } from "../shared/results-storage.ts";
+import { generateImage } from "../shared/gemini/gemini.ts";
+import { extensionFor, uploadResult } from "../shared/storage/results.ts";
 
 export interface NaiveInput {
   executionId: string;

@@ -3,7 +3,7 @@
 // the start triggers, the answer), ÷ the same rows written in one raw SQL transaction as
 // postgres (execution row + 100 ledger rows, triggers, foreign-key checks and RLS bypassed).
 // One member sends every call with the same token, as a client does for the token's hour: the
-// function verifies it once and then answers from shared/verified-tokens.ts. Calls alternate with
+// function verifies it once and then answers from shared/auth/verified-tokens.ts. Calls alternate with
 // the baseline so both see the same machine load. As context, the product's own insert done
 // as postgres (triggers firing: checks, ledger, pg_net enqueue) without HTTP.
 //

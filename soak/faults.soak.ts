@@ -42,7 +42,7 @@ async function startRun(label: string): Promise<string> {
     body: JSON.stringify({ workflow_id: ACME_WORKFLOW, prompts }),
   });
   assert.equal(a.status, 202, clip(a.text));
-  return (a.json as { id: string }).id;
+  return (a.json as { execution: { id: string } }).execution.id;
 }
 
 /** Waits until some items are done and some are in flight, the moment to strike. */

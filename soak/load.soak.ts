@@ -69,7 +69,10 @@ Deno.test({
         const prompts = Array.from({ length: 20 }, (_, j) => `load chain ${i}.${j}`);
         const a = await start(t, prompts);
         assert.equal(a.status, 202, clip(a.text));
-        runs.push({ id: (a.json as { id: string }).id, prompts: prompts.length });
+        runs.push({
+          id: (a.json as { execution: { id: string } }).execution.id,
+          prompts: prompts.length,
+        });
       }
       const burst = Array.from({ length: CONCURRENT }, (_, k) => ({
         tenant: all[k % CLIENTS],
@@ -80,7 +83,9 @@ Deno.test({
       const burstMs = performance.now() - began;
       const refused = answers.filter((a) => a.status !== 202 || busy.test(a.text));
       assert.deepEqual(refused.map((a) => `${a.status} ${clip(a.text, 200)}`), []);
-      for (const a of answers) runs.push({ id: (a.json as { id: string }).id, prompts: 10 });
+      for (const a of answers) {
+        runs.push({ id: (a.json as { execution: { id: string } }).execution.id, prompts: 10 });
+      }
 
       const latencies = answers.map((a) => a.ms);
       const finishStarted = Date.now();

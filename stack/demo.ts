@@ -80,7 +80,7 @@ async function view(client: SupabaseClient, id: string, results: boolean): Promi
     { method: "GET" },
   );
   if (error) throw error;
-  return data as View;
+  return (data as { execution: View }).execution;
 }
 
 /** Announces which Gemini the demo uses (the stack runs the fake as a service). */
@@ -127,9 +127,10 @@ export async function runDemo(state: StackState): Promise<void> {
       const body = await (error.context as Response)?.text?.().catch(() => "");
       throw new Error(`start-execution refused: ${body || error.message}`);
     }
-    const id = (data as View).id;
+    const started = (data as { execution: View }).execution;
+    const id = started.id;
     // The model comes from the workflow config (seed.sql), snapshotted by the start.
-    console.log(`  execution ${id} on ${(data as View).model ?? "(no model)"}\n`);
+    console.log(`  execution ${id} on ${started.model ?? "(no model)"}\n`);
 
     const tty = Deno.stdout.isTerminal();
     const encoder = new TextEncoder();

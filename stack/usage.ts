@@ -30,10 +30,10 @@ Try it:
   #   await supabase.functions.invoke("health", { method: "GET" });
   #   const { data } = await supabase.functions.invoke("start-execution",
   #     { body: { workflow_id: "e0000000-0000-4000-8000-000000000001", prompts: ["a red fox"] } });
-  #   await supabase.functions.invoke(\`start-execution/\${data.id}\`, { method: "GET" });
+  #   await supabase.functions.invoke(\`start-execution/\${data.execution.id}\`, { method: "GET" });
   #   // live progress (README "Live progress"); with the accessToken option, first:
   #   await supabase.realtime.setAuth();
-  #   supabase.channel(\`execution:\${data.id}\`, { config: { private: true } })
+  #   supabase.channel(\`execution:\${data.execution.id}\`, { config: { private: true } })
   #     .on("broadcast", { event: "progress" }, ({ payload }) => console.log(payload.progress))
   #     .subscribe();`);
 }

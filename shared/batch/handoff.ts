@@ -2,7 +2,7 @@
 // a link asks for its successor `handoffLeadMs` before its claim window closes, longer than a
 // pg_net hop can take (up to ~1 s when pg_net's worker is busy), and a successor that finds
 // every slot still held waits for them until the predecessor's items are done.
-import { asService } from "../db.ts";
+import { asService } from "../db/db.ts";
 
 /** Enqueues the next link if work is left; the current one stops claiming in `dueInMs`. */
 export async function enqueueSuccessor(executionId: string, dueInMs: number): Promise<boolean> {

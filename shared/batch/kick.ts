@@ -5,7 +5,7 @@
 // starts waited ~1 s, 3-5 % of a 15 s run). So, after the commit, the function also calls
 // process-batch itself, in the background: whichever kick arrives second finds the slots
 // taken or nothing left to claim, as any duplicate does.
-import { log } from "../http.ts";
+import { log } from "../core/log.ts";
 
 declare const EdgeRuntime: { waitUntil(promise: Promise<unknown>): void } | undefined;
 

@@ -1,7 +1,7 @@
 // The ledger steps of a process-batch link, each one call of a private.* SQL function in its
 // own short transaction as service_role (the rules live in those functions; see the
 // 2026112302xxxx migrations).
-import { asService } from "../db.ts";
+import { asService } from "../db/db.ts";
 
 export interface ClaimedItem {
   id: string;

@@ -3,8 +3,8 @@
 // claim window of the wall-clock budget closes; then hand the execution to the next link
 // (pg_net, enqueued in SQL) and let the items already claimed finish. Everything a link does
 // is idempotent: a duplicate link only finds nothing to claim.
-import { log } from "../http.ts";
-import { decryptApiKey } from "../secrets.ts";
+import { log } from "../core/log.ts";
+import { decryptApiKey } from "../secrets/secrets.ts";
 import {
   chainNextLink,
   type ClaimedItem,

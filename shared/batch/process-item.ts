@@ -1,9 +1,9 @@
 // One leased ledger item: generate, upload under the name recorded at claim time, commit with
 // the lease token. Never throws: every outcome is written to the ledger, and if even that
 // fails the lease runs out and the item is claimed again.
-import { generateImage } from "../gemini.ts";
-import { log } from "../http.ts";
-import { extensionFor, removeResults, resultExtensions, uploadResult } from "../results-storage.ts";
+import { generateImage } from "../gemini/gemini.ts";
+import { log } from "../core/log.ts";
+import { extensionFor, removeResults, resultExtensions, uploadResult } from "../storage/results.ts";
 import {
   type ClaimedItem,
   completeItem,

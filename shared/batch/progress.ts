@@ -4,7 +4,7 @@
 // execution). Each call is its own short transaction, off the items' path; a failure is logged
 // and left to the pg_cron flush. The finished event needs no call: the finalising
 // transaction sends it.
-import { log } from "../http.ts";
+import { log } from "../core/log.ts";
 import { publishProgress } from "./ledger.ts";
 
 /** A publisher still holding the row: try again this soon. */

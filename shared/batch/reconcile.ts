@@ -1,7 +1,7 @@
 // The orphan check of a finished execution: every object in its folder must back a completed
 // item. Objects of attempts that never committed (a link killed between upload and commit, a
 // stale link whose lease was taken over) are removed here, once nothing can write any more.
-import { listFolder, removeResults } from "../results-storage.ts";
+import { listFolder, removeResults } from "../storage/results.ts";
 import { markReconciled, resultPaths } from "./ledger.ts";
 
 export async function reconcileStorage(executionId: string): Promise<number> {

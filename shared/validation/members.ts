@@ -1,6 +1,7 @@
 // Client members and invitations (manage-members).
 import { z } from "zod";
 import { text, uuid } from "./common.ts";
+import { cursorParam } from "./pages.ts";
 
 export const clientRoles = ["owner", "collaborator"] as const;
 
@@ -9,7 +10,9 @@ export const memberParam = z.strictObject({ clientId: uuid, userId: uuid });
 
 /** POST /manage-members/clients/:clientId/invitations */
 export const invitationCreate = z.strictObject({
-  email: z.string().trim().max(320, { message: "must be at most 320 characters" })
+  email: z.string().trim().max(320, {
+    message: "must be at most 320 characters",
+  })
     .pipe(z.email({ message: "must be an e-mail address" }))
     .transform((e) => e.toLowerCase()),
   role: z.enum(clientRoles),
@@ -28,9 +31,12 @@ export const memberPatch = z.strictObject({
 });
 export type MemberPatch = z.infer<typeof memberPatch>;
 
-/** GET /manage-members/clients/:clientId/audit: newest first; `before` is the last id seen. */
+/** The audit trail's keyset: the entry id (newest first). */
+export const auditKeys = z.tuple([z.number().int().min(1)]);
+
+/** GET /manage-members/clients/:clientId/audit: newest first. */
 export const auditQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).default(50),
-  before: z.coerce.number().int().min(1).optional(),
+  cursor: cursorParam(auditKeys).optional(),
 });
 export type AuditQuery = z.infer<typeof auditQuery>;

@@ -2,8 +2,11 @@
 // accepted by id, and the keyset cursor of their listings.
 import { z } from "zod";
 import { text, uuid } from "./common.ts";
+import { pageQuery } from "./pages.ts";
 
-const email = z.string().trim().max(320, { message: "must be at most 320 characters" })
+const email = z.string().trim().max(320, {
+  message: "must be at most 320 characters",
+})
   .pipe(z.email({ message: "must be an e-mail address" }))
   .transform((e) => e.toLowerCase());
 
@@ -17,10 +20,13 @@ export const clientCreate = z.strictObject({
   email,
   owner_user_id: uuid.optional(),
   owner_email: email.optional(),
-}).refine((b) => (b.owner_user_id === undefined) !== (b.owner_email === undefined), {
-  message: "send exactly one of owner_user_id, owner_email",
-  path: ["owner_user_id"],
-});
+}).refine(
+  (b) => (b.owner_user_id === undefined) !== (b.owner_email === undefined),
+  {
+    message: "send exactly one of owner_user_id, owner_email",
+    path: ["owner_user_id"],
+  },
+);
 export type ClientCreate = z.infer<typeof clientCreate>;
 
 /** PATCH /manage-members/clients/:clientId: contact details, and status (admins). */
@@ -34,38 +40,11 @@ export const clientPatch = z.strictObject({
 });
 export type ClientPatch = z.infer<typeof clientPatch>;
 
-/** Position after the last row of a page: (created_at, id), opaque to clients. */
-export interface PageCursor {
-  created_at: string;
-  id: string;
-}
-
-export function encodePageCursor(cursor: PageCursor): string {
-  const bytes = new TextEncoder().encode(JSON.stringify([cursor.created_at, cursor.id]));
-  return btoa(String.fromCharCode(...bytes)).replaceAll("+", "-").replaceAll("/", "_")
-    .replace(/=+$/, "");
-}
-
-const cursorPair = z.tuple([z.iso.datetime({ offset: true }), uuid]);
-
-const cursor = z.string().max(200).transform((value, ctx) => {
-  try {
-    const binary = atob(value.replaceAll("-", "+").replaceAll("_", "/"));
-    const json = new TextDecoder().decode(Uint8Array.from(binary, (ch) => ch.charCodeAt(0)));
-    const pair = cursorPair.safeParse(JSON.parse(json));
-    if (pair.success) return { created_at: pair.data[0], id: pair.data[1] } as PageCursor;
-  } catch { /* below */ }
-  ctx.addIssue({ code: "custom", message: "is not a cursor this API returned" });
-  return z.NEVER;
-});
-
 /** GET /manage-members/clients and /users: search, status filter, keyset page. */
 export const directoryQuery = z.strictObject({
   q: z.string().trim().min(1).max(100).optional(),
   status: z.enum(clientStatuses).optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: cursor.optional(),
-});
+}).extend(pageQuery.shape);
 export type DirectoryQuery = z.infer<typeof directoryQuery>;
 
 /** POST /manage-members/users/invitations: a new platform user through Supabase Auth. */

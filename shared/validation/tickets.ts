@@ -1,8 +1,14 @@
-// Support tickets (tickets): bodies, filters and the opaque keyset cursor of the listing.
+// Support tickets (tickets): bodies and the filters of the listing.
 import { z } from "zod";
 import { text, uuid } from "./common.ts";
+import { pageQuery } from "./pages.ts";
 
-export const ticketStatuses = ["open", "in_progress", "resolved", "closed"] as const;
+export const ticketStatuses = [
+  "open",
+  "in_progress",
+  "resolved",
+  "closed",
+] as const;
 export const ticketPriorities = ["low", "medium", "high", "urgent"] as const;
 
 /** POST /tickets */
@@ -33,45 +39,10 @@ export const commentCreate = z.strictObject({
 });
 export type CommentCreate = z.infer<typeof commentCreate>;
 
-/** Position after the last row of a page: (created_at, id) of that row. */
-export interface TicketCursor {
-  created_at: string;
-  id: string;
-}
-
-/** The cursor is opaque to clients: base64url of the JSON pair, so its shape can change. */
-export function encodeTicketCursor(cursor: TicketCursor): string {
-  const bytes = new TextEncoder().encode(JSON.stringify([cursor.created_at, cursor.id]));
-  return btoa(String.fromCharCode(...bytes)).replaceAll("+", "-").replaceAll("/", "_")
-    .replace(/=+$/, "");
-}
-
-const cursorPair = z.tuple([z.iso.datetime({ offset: true }), uuid]);
-
-function decodeTicketCursor(value: string): TicketCursor | null {
-  try {
-    const binary = atob(value.replaceAll("-", "+").replaceAll("_", "/"));
-    const json = new TextDecoder().decode(Uint8Array.from(binary, (ch) => ch.charCodeAt(0)));
-    const pair = cursorPair.safeParse(JSON.parse(json));
-    return pair.success ? { created_at: pair.data[0], id: pair.data[1] } : null;
-  } catch {
-    return null;
-  }
-}
-
 /** GET /tickets */
 export const ticketsQuery = z.strictObject({
   status: z.enum(ticketStatuses).optional(),
   priority: z.enum(ticketPriorities).optional(),
   client_id: uuid.optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z.string().max(200).transform((value, ctx) => {
-    const cursor = decodeTicketCursor(value);
-    if (!cursor) {
-      ctx.addIssue({ code: "custom", message: "is not a cursor this API returned" });
-      return z.NEVER;
-    }
-    return cursor;
-  }).optional(),
-});
+}).extend(pageQuery.shape);
 export type TicketsQuery = z.infer<typeof ticketsQuery>;

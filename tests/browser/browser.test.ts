@@ -63,13 +63,13 @@ Deno.test({
           body: await bad.error?.context?.json(),
         };
 
-        const id = first.data.id;
+        const id = first.data.execution.id;
         // deno-lint-ignore no-explicit-any
         let view: any = null;
         for (let i = 0; i < 300; i++) {
           const res = await client.functions.invoke(`start-execution/${id}`, { method: "GET" });
           if (res.error) throw new Error(`view: ${res.error.message}`);
-          view = res.data;
+          view = res.data.execution;
           if (["completed", "failed", "cancelled"].includes(view.status)) break;
           await new Promise((r) => setTimeout(r, 100));
         }
@@ -100,7 +100,7 @@ Deno.test({
             status: first.response.status,
             id,
             replayStatus: replay.response.status,
-            replayId: replay.data.id,
+            replayId: replay.data.execution.id,
           },
           invalid,
           finished: {

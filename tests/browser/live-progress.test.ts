@@ -27,12 +27,16 @@ Deno.test({
       assert.equal(await live.page.textContent("#status"), "listening");
 
       // Someone else's tab (the test) starts the run; the page only listens.
-      const started = await invoke<{ id: string }>(await userClient(COLLAB), "start-execution", {
-        body: {
-          workflow_id: ACME_WORKFLOW,
-          prompts: Array.from({ length: PROMPTS }, (_, i) => `browser ${i}`),
+      const started = await invoke<{ execution: { id: string } }>(
+        await userClient(COLLAB),
+        "start-execution",
+        {
+          body: {
+            workflow_id: ACME_WORKFLOW,
+            prompts: Array.from({ length: PROMPTS }, (_, i) => `browser ${i}`),
+          },
         },
-      });
+      );
       assert.equal(started.status, 202);
 
       // Page-side code as strings: this file is type-checked without the DOM library.
@@ -88,7 +92,7 @@ Deno.test({
       assert.ok(calls.length > 0 && calls.length <= state.history.length, calls.join("\n"));
       assert.ok(
         calls.every((r) =>
-          r === `GET ${stack().apiUrl}/functions/v1/start-execution/${started.body.id}`
+          r === `GET ${stack().apiUrl}/functions/v1/start-execution/${started.body.execution.id}`
         ),
         calls.join("\n"),
       );

@@ -17,7 +17,7 @@ Deno.test({
   async fn() {
     const copy = await copyProject();
     try {
-      // health: its import map loses an entry its graph (shared/http.ts) uses.
+      // health: its import map loses an entry its graph (shared/http/app.ts) uses.
       await editImports(join(copy, "supabase/functions/health/deno.json"), (imports) => {
         delete imports["hono/cors"];
       });

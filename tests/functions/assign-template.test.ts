@@ -42,9 +42,9 @@ Deno.test({ name: "assign-template", ...options }, async (t) => {
         [{ ...body, config: { ...config, model: undefined } }, "config.model"],
         [{ ...body, workflow_type: "dall_e" }, "workflow_type"],
         [{ ...body, name: "x".repeat(201) }, "name"],
-        [{ ...body, secret: 1 }, "(body)"],
+        [{ ...body, secret: 1 }, "secret"],
         // The provider's price is the model catalogue's, never the caller's.
-        [{ ...body, cost_per_execution: 0.01 }, "(body)"],
+        [{ ...body, cost_per_execution: 0.01 }, "cost_per_execution"],
         [{ ...body, revenue_per_size: { "8K": 1 } }, "revenue_per_size"],
       ];
       for (const [bad, field] of cases) {
@@ -102,10 +102,10 @@ Deno.test({ name: "assign-template", ...options }, async (t) => {
     await t.step("GET /templates: admins list active ones; members see none", async () => {
       const { status, body } = await call(w.email.admin, fn, { path: "templates" });
       assert.equal(status, 200);
-      assert.ok(body.templates.some((x: { id: string }) => x.id === templateId));
+      assert.ok(body.data.some((x: { id: string }) => x.id === templateId));
       const member = await call(w.email.ownerA, fn, { path: "templates" });
       assert.equal(member.status, 200);
-      assert.deepEqual(member.body.templates, [], "RLS: templates are admin-only");
+      assert.deepEqual(member.body.data, [], "RLS: templates are admin-only");
       assert.equal((await call(null, fn, { path: "templates" })).status, 401);
       const bad = await call(w.email.admin, fn, { path: "templates?include_inactive=maybe" });
       assert.equal(bad.status, 400);
@@ -227,7 +227,7 @@ Deno.test({ name: "assign-template", ...options }, async (t) => {
       assert.equal(inactive.body.error.code, "template_inactive");
       assert.equal(await count("public.workflows", "client_id = $1", w.clientB), 0);
       const all = await call(w.email.admin, fn, { path: "templates?include_inactive=true" });
-      assert.ok(all.body.templates.some((x: { id: string }) => x.id === templateId));
+      assert.ok(all.body.data.some((x: { id: string }) => x.id === templateId));
     });
 
     await t.step(
@@ -235,11 +235,11 @@ Deno.test({ name: "assign-template", ...options }, async (t) => {
       async () => {
         const mine = await call(w.email.collabA, fn, { path: "workflows" });
         assert.equal(mine.status, 200);
-        assert.deepEqual(mine.body.workflows.map((x: { id: string }) => x.id), [workflowId]);
+        assert.deepEqual(mine.body.data.map((x: { id: string }) => x.id), [workflowId]);
         const other = await call(w.email.ownerB, fn, { path: "workflows" });
-        assert.deepEqual(other.body.workflows, []);
+        assert.deepEqual(other.body.data, []);
         const admin = await call(w.email.admin, fn, { path: `workflows?client_id=${w.clientA}` });
-        assert.deepEqual(admin.body.workflows.map((x: { id: string }) => x.id), [workflowId]);
+        assert.deepEqual(admin.body.data.map((x: { id: string }) => x.id), [workflowId]);
         assert.equal(
           (await call(w.email.admin, fn, { path: "workflows?client_id=1" })).status,
           400,
@@ -249,7 +249,7 @@ Deno.test({ name: "assign-template", ...options }, async (t) => {
 
     await t.step("GET /workflows: admins see the model's lifecycle, members do not", async () => {
       const admin = await call(w.email.admin, fn, { path: `workflows?client_id=${w.clientA}` });
-      assert.deepEqual(admin.body.workflows[0].model_lifecycle, {
+      assert.deepEqual(admin.body.data[0].model_lifecycle, {
         model: "gemini-3.1-flash-image",
         lifecycle: "available",
         retires_on: null,
@@ -258,7 +258,7 @@ Deno.test({ name: "assign-template", ...options }, async (t) => {
       });
       const member = await call(w.email.collabA, fn, { path: "workflows" });
       assert.equal(
-        member.body.workflows[0].model_lifecycle,
+        member.body.data[0].model_lifecycle,
         null,
         "RLS: the catalogue is admin-only",
       );
@@ -298,9 +298,11 @@ Deno.test({ name: "assign-template", ...options }, async (t) => {
 
       const dry = await call(w.email.admin, fn, { method: "POST", path, body: { dry_run: true } });
       assert.equal(dry.status, 200, JSON.stringify(dry.body));
-      assert.equal(dry.body.dry_run, true);
-      assert.deepEqual(dry.body.workflows.map((x: { id: string }) => x.id), [workflowId]);
-      const entry = dry.body.workflows[0];
+      assert.equal(dry.body.propagation.dry_run, true);
+      assert.deepEqual(dry.body.propagation.workflows.map((x: { id: string }) => x.id), [
+        workflowId,
+      ]);
+      const entry = dry.body.propagation.workflows[0];
       assert.deepEqual(entry.changes, {
         aspect_ratios: { from: ["1:1", "16:9"], to: ["1:1", "4:1"] },
       });
@@ -316,7 +318,7 @@ Deno.test({ name: "assign-template", ...options }, async (t) => {
         body: { dry_run: false },
       });
       assert.equal(real.status, 200);
-      assert.equal(real.body.changed, 1);
+      assert.equal(real.body.propagation.changed, 1);
       const [moved] = await db()`select config from public.workflows where id = ${workflowId}`;
       assert.deepEqual(moved.config.aspect_ratios, ["1:1", "4:1"]);
       assert.equal(moved.config.max_prompts, 10, "the assignment's override is kept");
@@ -387,10 +389,7 @@ Deno.test({ name: "assign-template", ...options }, async (t) => {
 
       const risk = await call(w.email.admin, fn, { path: "workflows/at-risk" });
       assert.equal(risk.status, 200);
-      assert.equal(risk.body.within_days, 60);
-      const row = risk.body.workflows.find((x: { workflow_id: string }) =>
-        x.workflow_id === workflowId
-      );
+      const row = risk.body.data.find((x: { workflow_id: string }) => x.workflow_id === workflowId);
       assert.ok(row, JSON.stringify(risk.body));
       assert.equal(row.model, testModel);
       assert.equal(row.lifecycle, "deprecated");
@@ -399,7 +398,7 @@ Deno.test({ name: "assign-template", ...options }, async (t) => {
       assert.equal(row.client_id, w.clientA);
       const soon = await call(w.email.admin, fn, { path: "workflows/at-risk?within_days=10" });
       assert.ok(
-        !soon.body.workflows.some((x: { workflow_id: string }) => x.workflow_id === workflowId),
+        !soon.body.data.some((x: { workflow_id: string }) => x.workflow_id === workflowId),
       );
       assert.equal(
         (await call(w.email.admin, fn, { path: "workflows/at-risk?within_days=-1" })).status,
@@ -413,14 +412,12 @@ Deno.test({ name: "assign-template", ...options }, async (t) => {
       assert.equal(member.status, 403);
       assert.equal(member.body.error.code, "admin_only");
       const listed = await call(w.email.admin, fn, { path: `workflows?client_id=${w.clientA}` });
-      assert.equal(listed.body.workflows[0].model_lifecycle.lifecycle, "deprecated");
-      assert.equal(listed.body.workflows[0].model_lifecycle.days_left, 30);
+      assert.equal(listed.body.data[0].model_lifecycle.lifecycle, "deprecated");
+      assert.equal(listed.body.data[0].model_lifecycle.days_left, 30);
 
       const models = await call(w.email.admin, fn, { path: "models" });
       assert.equal(models.status, 200);
-      const flash = models.body.models.find((m: { id: string }) =>
-        m.id === "gemini-3.1-flash-image"
-      );
+      const flash = models.body.data.find((m: { id: string }) => m.id === "gemini-3.1-flash-image");
       assert.deepEqual(flash.image_sizes, ["512", "1K", "2K", "4K"]);
       assert.deepEqual(flash.price_per_image, {
         "512": 0.045,
@@ -428,11 +425,11 @@ Deno.test({ name: "assign-template", ...options }, async (t) => {
         "2K": 0.101,
         "4K": 0.151,
       });
-      const retired = models.body.models.find((m: { id: string }) =>
+      const retired = models.body.data.find((m: { id: string }) =>
         m.id === "gemini-2.5-flash-image"
       );
       assert.equal(retired.lifecycle, "retired");
-      assert.deepEqual((await call(w.email.ownerA, fn, { path: "models" })).body.models, []);
+      assert.deepEqual((await call(w.email.ownerA, fn, { path: "models" })).body.data, []);
     });
 
     await t.step("PATCH /workflows/:id: admins switch; owners 403, others 404", async () => {
@@ -482,10 +479,10 @@ Deno.test({ name: "assign-template", ...options }, async (t) => {
 
     await t.step("GET /requests: members see their client's, filters work", async () => {
       const mine = await call(w.email.ownerA, fn, { path: "requests?status=pending" });
-      assert.deepEqual(mine.body.requests.map((x: { id: string }) => x.id), [requestId]);
-      assert.deepEqual((await call(w.email.ownerB, fn, { path: "requests" })).body.requests, []);
+      assert.deepEqual(mine.body.data.map((x: { id: string }) => x.id), [requestId]);
+      assert.deepEqual((await call(w.email.ownerB, fn, { path: "requests" })).body.data, []);
       const admin = await call(w.email.admin, fn, { path: `requests?client_id=${w.clientA}` });
-      assert.deepEqual(admin.body.requests.map((x: { id: string }) => x.id), [requestId]);
+      assert.deepEqual(admin.body.data.map((x: { id: string }) => x.id), [requestId]);
       assert.equal((await call(w.email.admin, fn, { path: "requests?status=maybe" })).status, 400);
     });
 

@@ -1,12 +1,12 @@
 // Contract test of the gateway's CORS behaviour for Edge Functions: on Supabase the browser's
 // OPTIONS preflight reaches the function (the relay checks no JWT on OPTIONS: supabase/cli's
 // edge-runtime main skips verify_jwt when `req.method === "OPTIONS"`), so the product's own
-// CORS (shared/http.ts) must allow every header supabase-js sends, `x-region` included
+// CORS (shared/http/app.ts) must allow every header supabase-js sends, `x-region` included
 // (functions.invoke adds it when a region is passed). The browser test drives the same path
 // from a real Chromium on another origin.
 import assert from "node:assert/strict";
 import { corsHeaders as supabaseJsCors } from "@supabase/supabase-js/cors";
-import { corsAllowHeaders } from "../../shared/http.ts";
+import { corsAllowHeaders } from "../../shared/http/app.ts";
 import { stack } from "../helpers/stack.ts";
 
 const ORIGIN = "http://127.0.0.1:9";

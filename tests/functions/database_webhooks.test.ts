@@ -21,7 +21,7 @@ import {
 import { startRecordingServer } from "../helpers/recording-server.ts";
 import { closeAll, db, stack, userClient } from "../helpers/stack.ts";
 
-type Started = { id: string };
+type Started = { execution: { id: string } };
 
 function processBatchUrl(): string {
   return `${stack().apiUrl}/functions/v1/process-batch`;
@@ -78,7 +78,7 @@ Deno.test({
               body: { workflow_id: ACME_WORKFLOW, prompts },
             });
             assert.equal(started.status, 202, JSON.stringify(started.body));
-            id = started.body.id;
+            id = started.body.execution.id;
           } finally {
             await db().unsafe(`
               drop trigger webhook_test_probe on public.workflow_executions;

@@ -23,6 +23,8 @@ const OWNER = "owner@acme.test";
 const GLOBEX = "owner@globex.test";
 
 type Body = Record<string, unknown> & { id: string; status: string };
+// A single execution is answered wrapped under its name.
+type Exec = { execution: Body; replayed?: boolean };
 
 Deno.test({
   name: "executions: the chain end to end",
@@ -64,17 +66,18 @@ Deno.test({
             }
           }
           const id = await withBatchSettings({ max_attempts: 3, backoff_base_ms: 50 }, async () => {
-            const started = await invoke<Body>(collab, "start-execution", {
+            const started = await invoke<Exec>(collab, "start-execution", {
               body: { workflow_id: ACME_WORKFLOW, prompts },
             });
             assert.equal(started.status, 202, JSON.stringify(started.body));
             assert.equal(
-              started.body.status === "pending" || started.body.status === "processing",
+              started.body.execution.status === "pending" ||
+                started.body.execution.status === "processing",
               true,
             );
-            assert.equal((started.body.progress as { total: number }).total, 50);
-            await waitForFinished(started.body.id, 60_000);
-            return started.body.id;
+            assert.equal((started.body.execution.progress as { total: number }).total, 50);
+            await waitForFinished(started.body.execution.id, 60_000);
+            return started.body.execution.id;
           });
 
           const state = await executionState(id);
@@ -130,9 +133,9 @@ Deno.test({
           }
 
           // The client's members read progress, their price and results with signed URLs.
-          const view = await invoke<Body>(owner, `start-execution/${id}`);
+          const view = await invoke<Exec>(owner, `start-execution/${id}`);
           assert.equal(view.status, 200);
-          assert.deepEqual(view.body.progress, {
+          assert.deepEqual(view.body.execution.progress, {
             total: 50,
             pending: 0,
             processing: 0,
@@ -143,19 +146,19 @@ Deno.test({
             percent: 100,
           });
           // No image_size asked: billed at the model's default (1K) list price.
-          assert.deepEqual(view.body.cost, {
+          assert.deepEqual(view.body.execution.cost, {
             currency: "USD",
             image_size: "1K",
             unit_revenue: 0.1,
             revenue_so_far: 4,
           });
-          assert.equal(view.body.model, "gemini-3.1-flash-image");
+          assert.equal(view.body.execution.model, "gemini-3.1-flash-image");
           // An admin reading the same execution also gets the provider's side.
-          const adminView = await invoke<Body>(
+          const adminView = await invoke<Exec>(
             await userClient("admin@masstock.test"),
             `start-execution/${id}?results=false`,
           );
-          assert.deepEqual(adminView.body.cost, {
+          assert.deepEqual(adminView.body.execution.cost, {
             currency: "USD",
             image_size: "1K",
             unit_revenue: 0.1,
@@ -163,7 +166,10 @@ Deno.test({
             unit_cost: 0.067,
             cost_so_far: 2.68,
           });
-          const results = view.body.results as { status: string; signed_url: string | null }[];
+          const results = view.body.execution.results as {
+            status: string;
+            signed_url: string | null;
+          }[];
           assert.equal(results.length, 50);
           assert.equal(results.filter((r) => r.signed_url).length, 40);
           assert.ok(
@@ -223,18 +229,18 @@ Deno.test({
         async () => {
           const key = `idem-${crypto.randomUUID()}`;
           const body = { workflow_id: ACME_WORKFLOW, prompts: ["one", "two"] };
-          const first = await invoke<Body>(collab, "start-execution", {
+          const first = await invoke<Exec>(collab, "start-execution", {
             body,
             headers: { "Idempotency-Key": key },
           });
           assert.equal(first.status, 202);
           const before = await writeCounts();
-          const again = await invoke<Body>(collab, "start-execution", {
+          const again = await invoke<Exec>(collab, "start-execution", {
             body,
             headers: { "Idempotency-Key": key },
           });
           assert.equal(again.status, 200);
-          assert.equal(again.body.id, first.body.id);
+          assert.equal(again.body.execution.id, first.body.execution.id);
           assert.equal(again.body.replayed, true);
           const other = await invoke<
             { error: { code: string; details: { execution_id: string } } }
@@ -249,14 +255,14 @@ Deno.test({
           assert.equal(after.executions, before.executions, "replays wrote no execution");
           assert.equal(after.items, before.items, "replays wrote no ledger rows");
           // Keys are per user: another member may use the same key for their own run.
-          const owners = await invoke<Body>(owner, "start-execution", {
+          const owners = await invoke<Exec>(owner, "start-execution", {
             body,
             headers: { "Idempotency-Key": key },
           });
           assert.equal(owners.status, 202);
-          assert.notEqual(owners.body.id, first.body.id);
-          await waitForFinished(first.body.id);
-          await waitForFinished(owners.body.id);
+          assert.notEqual(owners.body.execution.id, first.body.execution.id);
+          await waitForFinished(first.body.execution.id);
+          await waitForFinished(owners.body.execution.id);
         },
       );
 
@@ -264,11 +270,11 @@ Deno.test({
         fake.setLatency(300);
         try {
           const prompts = Array.from({ length: 40 }, (_, i) => `slow prompt ${i}`);
-          const started = await invoke<Body>(collab, "start-execution", {
+          const started = await invoke<Exec>(collab, "start-execution", {
             body: { workflow_id: ACME_WORKFLOW, prompts },
           });
           assert.equal(started.status, 202);
-          const id = started.body.id;
+          const id = started.body.execution.id;
           await waitFor("some completed items", async () => {
             const [{ n }] = await db()<{ n: number }[]>`
               select count(*)::int as n from workflow_batch_results
@@ -277,14 +283,16 @@ Deno.test({
           });
           const refused = await invoke(globex, `start-execution/${id}/cancel`, { body: {} });
           assert.equal(refused.status, 404);
-          const cancelled = await invoke<{ status: string; cancelled_items: number }>(
+          const cancelled = await invoke<
+            { cancellation: { status: string; cancelled_items: number } }
+          >(
             owner,
             `start-execution/${id}/cancel`,
             { body: {} },
           );
           assert.equal(cancelled.status, 200);
-          assert.equal(cancelled.body.status, "cancelled");
-          assert.ok(cancelled.body.cancelled_items > 0);
+          assert.equal(cancelled.body.cancellation.status, "cancelled");
+          assert.ok(cancelled.body.cancellation.cancelled_items > 0);
           const state = await waitForFinished(id);
           assert.equal(state.status, "cancelled");
           const rows = await items(id);
@@ -361,7 +369,7 @@ Deno.test({
             [{ workflow_id: ACME_WORKFLOW, prompts: [] }, 400, "prompts"],
             [{ workflow_id: ACME_WORKFLOW, prompts: ["ok", "  "] }, 400, "prompts.1"],
             [{ workflow_id: ACME_WORKFLOW, prompts: ["x".repeat(2001)] }, 400, "prompts.0"],
-            [{ workflow_id: ACME_WORKFLOW, prompts: ["x"], color: "red" }, 400, "(body)"],
+            [{ workflow_id: ACME_WORKFLOW, prompts: ["x"], color: "red" }, 400, "color"],
             [
               { workflow_id: ACME_WORKFLOW, prompts: ["x"], aspect_ratio: "7:3" },
               400,
@@ -447,7 +455,7 @@ Deno.test({
             image_sizes: ["1K", "2K"],
           }, { templateId: PRO_TEMPLATE });
           const apiKey = `client-key-${crypto.randomUUID()}`;
-          const started = await invoke<Body>(collab, "start-execution", {
+          const started = await invoke<Exec>(collab, "start-execution", {
             body: {
               workflow_id: byok,
               prompts: ["k1", "k2", "k3"],
@@ -457,7 +465,7 @@ Deno.test({
           });
           assert.equal(started.status, 202, JSON.stringify(started.body));
           assert.ok(!JSON.stringify(started.body).includes(apiKey));
-          const id = started.body.id;
+          const id = started.body.execution.id;
           // The stored form: not in input_data, not readable by the starter.
           const [row] = await db()<{ input: string; sealed: string }[]>`
           select e.input_data::text as input, s.api_key_ciphertext as sealed
@@ -486,10 +494,10 @@ Deno.test({
           assert.ok(
             calls.every((c) => c.imageSize === "2K" && c.model === "gemini-3-pro-image"),
           );
-          const view = await invoke(collab, `start-execution/${id}`);
+          const view = await invoke<Exec>(collab, `start-execution/${id}`);
           assert.ok(!JSON.stringify(view.body).includes(apiKey));
           assert.equal(
-            (view.body.input as { uses_client_api_key: boolean }).uses_client_api_key,
+            (view.body.execution.input as { uses_client_api_key: boolean }).uses_client_api_key,
             true,
           );
           const [{ n }] = await db()<{ n: number }[]>`
@@ -498,11 +506,11 @@ Deno.test({
 
           // A bad key fails the whole run fast instead of burning every prompt.
           const prompts = Array.from({ length: 30 }, (_, i) => `doomed ${i}`);
-          const doomed = await invoke<Body>(collab, "start-execution", {
+          const doomed = await invoke<Exec>(collab, "start-execution", {
             body: { workflow_id: byok, prompts, api_key: "bad-key" },
           });
           assert.equal(doomed.status, 202);
-          const failed = await waitForFinished(doomed.body.id);
+          const failed = await waitForFinished(doomed.body.execution.id);
           assert.equal(failed.status, "failed");
           assert.match(failed.error_message ?? "", /key/i);
           assert.equal(failed.output_data?.failed, 30);

@@ -29,11 +29,11 @@ Deno.test({
       // Short leases so the test need not wait minutes; kicks never held back.
       await withBatchSettings({ lease_seconds: 3, kick_grace_seconds: 0 }, async () => {
         const prompts = Array.from({ length: 40 }, (_, i) => `crash test prompt ${i}`);
-        const started = await invoke<{ id: string }>(collab, "start-execution", {
+        const started = await invoke<{ execution: { id: string } }>(collab, "start-execution", {
           body: { workflow_id: ACME_WORKFLOW, prompts },
         });
         assert.equal(started.status, 202);
-        const id = started.body.id;
+        const id = started.body.execution.id;
 
         await waitFor(
           "items done and items in flight",

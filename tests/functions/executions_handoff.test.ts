@@ -56,11 +56,11 @@ Deno.test({
       );
       const prompts = Array.from({ length: 150 }, (_, i) => `handoff prompt ${i}`);
       const member = await userClient("owner@acme.test");
-      const started = await invoke<{ id: string }>(member, "start-execution", {
+      const started = await invoke<{ execution: { id: string } }>(member, "start-execution", {
         body: { workflow_id: workflowId, prompts },
       });
       assert.equal(started.status, 202, JSON.stringify(started.body));
-      const id = started.body.id;
+      const id = started.body.execution.id;
       const state = await waitForFinished(id, 120_000);
       assert.equal(state.status, "completed");
 
@@ -111,11 +111,11 @@ Deno.test({
     await stopService(paths, "pgnet");
     try {
       const member = await userClient("collaborator@acme.test");
-      const started = await invoke<{ id: string }>(member, "start-execution", {
+      const started = await invoke<{ execution: { id: string } }>(member, "start-execution", {
         body: { workflow_id: ACME_WORKFLOW, prompts },
       });
       assert.equal(started.status, 202);
-      id = started.body.id;
+      id = started.body.execution.id;
       const state = await waitForFinished(id, 30_000);
       assert.equal(state.status, "completed");
       const queued = await db()`

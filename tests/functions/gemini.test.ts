@@ -1,10 +1,14 @@
-// shared/gemini.ts against the Gemini fake, through the real @google/genai SDK (base URL from
+// shared/gemini/gemini.ts against the Gemini fake, through the real @google/genai SDK (base URL from
 // GOOGLE_GEMINI_BASE_URL). Standalone: `deno test -A tests/functions/gemini.test.ts`.
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import { crc32, deflateSync, inflateSync } from "node:zlib";
-import { GEMINI_API_VERSION, generateImage, type GenerateImageInput } from "../../shared/gemini.ts";
-import { parseRetryDelay } from "../../shared/gemini-errors.ts";
+import {
+  GEMINI_API_VERSION,
+  generateImage,
+  type GenerateImageInput,
+} from "../../shared/gemini/gemini.ts";
+import { parseRetryDelay } from "../../shared/gemini/errors.ts";
 import {
   type GeminiFake,
   type GeminiFakeOptions,

@@ -1,9 +1,9 @@
-// The streaming scanner behind shared/gemini.ts's custom fetch: whatever the chunking of the
+// The streaming scanner behind shared/gemini/gemini.ts's custom fetch: whatever the chunking of the
 // answer, every `"data": "<base64>"` string comes out as exactly its decoded bytes, JSON
 // escapes included, everything else of the JSON is untouched, and failed answers pass through.
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
-import { InlineDataStore } from "../../shared/gemini-inline-data.ts";
+import { InlineDataStore } from "../../shared/gemini/inline-data.ts";
 
 function randomBytes(n: number): Uint8Array {
   const bytes = new Uint8Array(n);

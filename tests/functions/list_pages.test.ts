@@ -46,8 +46,8 @@ Deno.test("tickets list: merged per-client keyset pages", async (t) => {
         const path: string = `?limit=2${cursor ? `&cursor=${cursor}` : ""}`;
         const page = await call(w.email.ownerA, "tickets", { path });
         assert.equal(page.status, 200);
-        assert.ok(page.body.tickets.length <= 2);
-        for (const ticket of page.body.tickets) {
+        assert.ok(page.body.data.length <= 2);
+        for (const ticket of page.body.data) {
           assert.ok([w.clientA, w.clientB].includes(ticket.client_id), "no third client");
           assert.equal(ticket.page_id, undefined, "keyset columns are not answered");
           seen.push(ticket.id);
@@ -64,7 +64,7 @@ Deno.test("tickets list: merged per-client keyset pages", async (t) => {
         where client_id = ${w.clientB} and subject = 'ticket 3'`;
       const page = await call(w.email.ownerA, "tickets", { path: "?status=resolved&limit=50" });
       assert.equal(page.status, 200);
-      assert.deepEqual(page.body.tickets.map((x: { subject: string }) => x.subject), [
+      assert.deepEqual(page.body.data.map((x: { subject: string }) => x.subject), [
         "ticket 3",
       ]);
     });
@@ -72,21 +72,21 @@ Deno.test("tickets list: merged per-client keyset pages", async (t) => {
     await t.step("a member of one client sees only that client", async () => {
       const page = await call(w.email.ownerB, "tickets", { path: "?limit=50" });
       assert.equal(page.status, 200);
-      assert.ok(page.body.tickets.length > 0);
-      assert.ok(page.body.tickets.every((x: { client_id: string }) => x.client_id === w.clientB));
+      assert.ok(page.body.data.length > 0);
+      assert.ok(page.body.data.every((x: { client_id: string }) => x.client_id === w.clientB));
     });
 
     await t.step("the admin's unfiltered page spans every client", async () => {
       const page = await call(w.email.admin, "tickets", { path: "?limit=9" });
       assert.equal(page.status, 200);
-      const clients = new Set(page.body.tickets.map((x: { client_id: string }) => x.client_id));
+      const clients = new Set(page.body.data.map((x: { client_id: string }) => x.client_id));
       assert.deepEqual(clients, new Set([w.clientA, w.clientB, c.id]));
     });
 
     await t.step("a user with no membership gets an empty page", async () => {
       const page = await call(w.email.outsider, "tickets", { path: "?limit=50" });
       assert.equal(page.status, 200);
-      assert.deepEqual(page.body.tickets, []);
+      assert.deepEqual(page.body.data, []);
       assert.equal(page.body.next_cursor, null);
     });
   } finally {

@@ -37,11 +37,11 @@ Deno.test({
       const list = watch(member, `client:${ACME_CLIENT}`);
       assert.equal((await list.joined).status, "SUBSCRIBED");
       const prompts = Array.from({ length: 30 }, (_, i) => `live ${i}`);
-      const started = await invoke<{ id: string }>(collab, "start-execution", {
+      const started = await invoke<{ execution: { id: string } }>(collab, "start-execution", {
         body: { workflow_id: ACME_WORKFLOW, prompts },
       });
       assert.equal(started.status, 202);
-      executionId = started.body.id;
+      executionId = started.body.execution.id;
       const live = watch(member, `execution:${executionId}`);
       assert.equal((await live.joined).status, "SUBSCRIBED");
 
@@ -103,16 +103,18 @@ Deno.test({
 
       await t.step("GET answers the same signed URLs on every poll", async () => {
         type View = {
-          results: { storage_path: string; signed_url: string; signed_url_expires_at: string }[];
+          execution: {
+            results: { storage_path: string; signed_url: string; signed_url_expires_at: string }[];
+          };
         };
         const first = await invoke<View>(collab, `start-execution/${executionId}`);
         // A new second: a URL signed now would differ (its iat), a remembered one does not.
         await new Promise((r) => setTimeout(r, 1100));
         const second = await invoke<View>(collab, `start-execution/${executionId}`);
         assert.equal(first.status, 200);
-        assert.equal(first.body.results.length, 30);
-        assert.deepEqual(second.body.results, first.body.results);
-        const { signed_url, signed_url_expires_at, storage_path } = first.body.results[0];
+        assert.equal(first.body.execution.results.length, 30);
+        assert.deepEqual(second.body.execution.results, first.body.execution.results);
+        const { signed_url, signed_url_expires_at, storage_path } = first.body.execution.results[0];
         const validFor = Date.parse(signed_url_expires_at) - Date.now();
         // RESULT_SIGNED_URL_SECONDS' default: 5 minutes.
         assert.ok(validFor > 200_000 && validFor <= 300_000, `valid for ${validFor} ms`);
@@ -124,7 +126,7 @@ Deno.test({
         // remembered for them alone.
         const owner = await userClient(OWNER);
         const theirs = await invoke<View>(owner, `start-execution/${executionId}`);
-        assert.equal(theirs.body.results.filter((r) => r.signed_url).length, 30);
+        assert.equal(theirs.body.execution.results.filter((r) => r.signed_url).length, 30);
         const [cached] = await db()<{ users: number; rows: number }[]>`
           select count(distinct user_id)::int as users, count(*)::int as rows
           from private.signed_url_cache where object_path like ${executionId + "/%"}`;
@@ -135,9 +137,12 @@ Deno.test({
                    where object_path = ${storage_path}`;
         await new Promise((r) => setTimeout(r, 1100)); // a new iat second, so a new token
         const renewed = await invoke<View>(collab, `start-execution/${executionId}`);
-        const entry = renewed.body.results.find((r) => r.storage_path === storage_path)!;
+        const entry = renewed.body.execution.results.find((r) => r.storage_path === storage_path)!;
         assert.notEqual(entry.signed_url, signed_url);
-        assert.equal(renewed.body.results[1].signed_url, first.body.results[1].signed_url);
+        assert.equal(
+          renewed.body.execution.results[1].signed_url,
+          first.body.execution.results[1].signed_url,
+        );
       });
     } finally {
       await closeViewers(member);
@@ -155,17 +160,17 @@ Deno.test({
     const member = await viewer(await tokenFor(COLLAB));
     const collab = await userClient(COLLAB);
     try {
-      const started = await invoke<{ id: string }>(collab, "start-execution", {
+      const started = await invoke<{ execution: { id: string } }>(collab, "start-execution", {
         body: {
           workflow_id: ACME_WORKFLOW,
           prompts: Array.from({ length: 40 }, (_, i) => `c ${i}`),
         },
       });
-      const live = watch(member, `execution:${started.body.id}`);
+      const live = watch(member, `execution:${started.body.execution.id}`);
       assert.equal((await live.joined).status, "SUBSCRIBED");
       const cancel = await invoke<{ status: string }>(
         collab,
-        `start-execution/${started.body.id}/cancel`,
+        `start-execution/${started.body.execution.id}/cancel`,
         {
           method: "POST",
         },

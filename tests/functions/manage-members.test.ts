@@ -89,7 +89,7 @@ Deno.test({ name: "manage-members", ...options }, async (t) => {
         [{ email: "not-an-email", role: "owner" }, "email"],
         [{ email: `${"x".repeat(320)}@domain.test`, role: "owner" }, "email"],
         [{ email: "a@domain.test", role: "king" }, "role"],
-        [{ email: "a@domain.test", role: "owner", admin: true }, "(body)"],
+        [{ email: "a@domain.test", role: "owner", admin: true }, "admin"],
         [{ email: 42, role: "owner" }, "email"],
       ];
       for (const [body, field] of cases) {
@@ -259,13 +259,13 @@ Deno.test({ name: "manage-members", ...options }, async (t) => {
       const path = `clients/${w.clientA}/audit`;
       const { status, body } = await call(w.email.ownerA, fn, { path });
       assert.equal(status, 200);
-      const actions = body.entries.map((e: { table_name: string; action: string }) =>
+      const actions = body.data.map((e: { table_name: string; action: string }) =>
         `${e.table_name}:${e.action}`
       );
       assert.ok(actions.includes("client_members:delete"));
       assert.ok(actions.includes("client_invitations:insert"));
       assert.ok(
-        body.entries.every((e: { new_data: Record<string, unknown> | null }) =>
+        body.data.every((e: { new_data: Record<string, unknown> | null }) =>
           !e.new_data || !("token_hash" in e.new_data)
         ),
       );
@@ -280,11 +280,11 @@ Deno.test({ name: "manage-members", ...options }, async (t) => {
         403,
       );
       const page = await call(w.email.ownerA, fn, { path: `${path}?limit=1` });
-      assert.equal(page.body.entries.length, 1);
+      assert.equal(page.body.data.length, 1);
       const next = await call(w.email.ownerA, fn, {
-        path: `${path}?limit=1&before=${page.body.next_before}`,
+        path: `${path}?limit=1&cursor=${page.body.next_cursor}`,
       });
-      assert.ok(Number(next.body.entries[0].id) < Number(page.body.entries[0].id));
+      assert.ok(Number(next.body.data[0].id) < Number(page.body.data[0].id));
       const bad = await call(w.email.ownerA, fn, { path: `${path}?limit=0` });
       assert.equal(bad.status, 400);
       assert.equal(bad.body.error.details[0].field, "limit");

@@ -96,12 +96,12 @@ Deno.test({
           }, { name: "404 model workflow" });
           workflows.push(workflow);
           const prompts = Array.from({ length: 6 }, (_, i) => `gone ${i}`);
-          const started = await invoke<Body>(collab, "start-execution", {
+          const started = await invoke<{ execution: Body }>(collab, "start-execution", {
             body: { workflow_id: workflow, prompts },
           });
           assert.equal(started.status, 202, JSON.stringify(started.body));
-          assert.equal(started.body.model, model, "the run snapshotted its model");
-          const state = await waitForFinished(started.body.id);
+          assert.equal(started.body.execution.model, model, "the run snapshotted its model");
+          const state = await waitForFinished(started.body.execution.id);
           assert.equal(state.status, "failed");
           const googleMessage =
             `models/${model} is not found for API version v1beta, or is not supported for generateContent. Call ListModels to see the list of available models and their supported methods.`;
@@ -110,13 +110,13 @@ Deno.test({
             `Gemini model ${model} is not available (404 NOT_FOUND): ${googleMessage}`,
           );
           const [{ error_code }] = await db()<{ error_code: string }[]>`
-            select error_code from public.workflow_executions where id = ${started.body.id}`;
+            select error_code from public.workflow_executions where id = ${started.body.execution.id}`;
           assert.equal(error_code, "model_unavailable");
 
-          const rows = await items(started.body.id);
+          const rows = await items(started.body.execution.id);
           assert.deepEqual(rows.map((r) => r.status), prompts.map(() => "failed"));
           assert.deepEqual(
-            await errorCodes(started.body.id),
+            await errorCodes(started.body.execution.id),
             prompts.map(() => "model_unavailable"),
           );
           assert.ok(rows.every((r) => r.attempts <= 1), "no item was retried");
@@ -131,10 +131,13 @@ Deno.test({
           );
 
           // What the client's members see.
-          const view = await invoke<Body>(collab, `start-execution/${started.body.id}`);
-          assert.equal(view.body.error_code, "model_unavailable");
-          assert.equal(view.body.model, model);
-          const results = view.body.results as { error_code: string }[];
+          const view = await invoke<{ execution: Body }>(
+            collab,
+            `start-execution/${started.body.execution.id}`,
+          );
+          assert.equal(view.body.execution.error_code, "model_unavailable");
+          assert.equal(view.body.execution.model, model);
+          const results = view.body.execution.results as { error_code: string }[];
           assert.ok(results.every((r) => r.error_code === "model_unavailable"));
         },
       );
@@ -146,35 +149,35 @@ Deno.test({
           try {
             await withBatchSettings({ backoff_base_ms: 300 }, async () => {
               fake.setOutage(true);
-              const started = await invoke<Body>(collab, "start-execution", {
+              const started = await invoke<{ execution: Body }>(collab, "start-execution", {
                 body: { workflow_id: ACME_WORKFLOW, prompts },
               });
               assert.equal(started.status, 202, JSON.stringify(started.body));
               await waitFor("every prompt to have failed once", async () => {
-                const rows = await items(started.body.id);
+                const rows = await items(started.body.execution.id);
                 return rows.every((r) => r.attempts >= 1 && r.status === "pending");
               });
               await db()`update public.image_models
                 set lifecycle = 'deprecated', retires_on = current_date - 1
                 where id = ${CURRENT_FLASH}`;
-              const state = await waitForFinished(started.body.id);
+              const state = await waitForFinished(started.body.execution.id);
               const callsAtEnd = fake.calls.filter((c) => prompts.includes(c.prompt)).length;
               assert.equal(state.status, "failed");
               assert.match(
                 state.error_message ?? "",
                 new RegExp(`^Model ${CURRENT_FLASH} was retired on \\d{4}-\\d{2}-\\d{2}$`),
               );
-              assert.deepEqual(await errorCodes(started.body.id), [
+              assert.deepEqual(await errorCodes(started.body.execution.id), [
                 "model_unavailable",
                 "model_unavailable",
                 "model_unavailable",
               ]);
-              const rows = await items(started.body.id);
+              const rows = await items(started.body.execution.id);
               assert.ok(
                 rows.every((r) => r.attempts < 8),
                 `failed by the catalogue, not by running out of attempts: ${JSON.stringify(rows)}`,
               );
-              const current = await executionState(started.body.id);
+              const current = await executionState(started.body.execution.id);
               assert.ok(current.completed_at);
               fake.setOutage(false);
               await new Promise((r) => setTimeout(r, 500));

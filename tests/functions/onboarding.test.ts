@@ -24,7 +24,7 @@ Deno.test({ name: "onboarding: GET /me", ...options }, async (t) => {
   try {
     await t.step("anon 401; a member gets profile, memberships and capabilities", async () => {
       assert.equal((await call(null, fn, { path: "me" })).status, 401);
-      const { status, body } = await call(w.email.collabA, fn, { path: "me" });
+      const { status, body: { me: body } } = await call(w.email.collabA, fn, { path: "me" });
       assert.equal(status, 200);
       assert.equal(body.profile.email, w.email.collabA);
       assert.equal(body.platform_role, "user");
@@ -39,10 +39,10 @@ Deno.test({ name: "onboarding: GET /me", ...options }, async (t) => {
       assert.equal(caps.clients[w.clientA].start_executions, true);
       assert.equal(caps.clients[w.clientA].manage_members, false);
       assert.equal(caps.clients[w.clientB], undefined);
-      const owner = (await call(w.email.ownerA, fn, { path: "me" })).body.capabilities;
+      const owner = (await call(w.email.ownerA, fn, { path: "me" })).body.me.capabilities;
       assert.equal(owner.clients[w.clientA].manage_members, true);
       assert.equal(owner.clients[w.clientA].change_status, false);
-      const admin = (await call(w.email.admin, fn, { path: "me" })).body;
+      const admin = (await call(w.email.admin, fn, { path: "me" })).body.me;
       assert.equal(admin.platform_role, "admin");
       assert.equal(admin.capabilities.platform.view_provider_costs, true);
     });
@@ -56,22 +56,22 @@ Deno.test({ name: "onboarding: GET /me", ...options }, async (t) => {
       assert.equal(invited.status, 201);
       assert.equal(invited.body.notification, "sent");
       const unconfirmed = await call(w.email.outsider, fn, { path: "me" });
-      assert.deepEqual(unconfirmed.body.invitations, [], "unconfirmed e-mail sees nothing");
+      assert.deepEqual(unconfirmed.body.me.invitations, [], "unconfirmed e-mail sees nothing");
       await confirm(w.email.outsider);
       const confirmed = await call(w.email.outsider, fn, { path: "me" });
       assert.deepEqual(
-        confirmed.body.invitations.map((
+        confirmed.body.me.invitations.map((
           i: { id: string; client_id: string },
         ) => [i.id, i.client_id]),
         [[invited.body.invitation.id, w.clientA]],
       );
       const other = await call(w.email.ownerB, fn, { path: "me" });
-      assert.deepEqual(other.body.invitations, []);
+      assert.deepEqual(other.body.me.invitations, []);
     });
 
     await t.step("a suspended user: own profile, no memberships, no capabilities", async () => {
       await db()`update public.users set status = 'suspended' where id = ${w.id.collabA}`;
-      const { status, body } = await call(w.email.collabA, fn, { path: "me" });
+      const { status, body: { me: body } } = await call(w.email.collabA, fn, { path: "me" });
       assert.equal(status, 200);
       assert.equal(body.profile.status, "suspended");
       assert.deepEqual(body.memberships, []);
@@ -198,7 +198,7 @@ Deno.test({ name: "onboarding: client lifecycle", ...options }, async (t) => {
         assert.equal(res.body.owner.user_id, w.id.ownerB);
         const me = await call(w.email.ownerB, fn, { path: "me" });
         assert.ok(
-          me.body.memberships.some((m: { client_id: string }) =>
+          me.body.me.memberships.some((m: { client_id: string }) =>
             m.client_id === res.body.client.id
           ),
         );
@@ -243,8 +243,8 @@ Deno.test({ name: "onboarding: client lifecycle", ...options }, async (t) => {
           path: `clients?q=${w.tag}&limit=2${cursor ? `&cursor=${cursor}` : ""}`,
         });
         assert.equal(page.status, 200);
-        assert.ok(page.body.clients.length <= 2);
-        names.push(...page.body.clients.map((c: { name: string }) => c.name));
+        assert.ok(page.body.data.length <= 2);
+        names.push(...page.body.data.map((c: { name: string }) => c.name));
         cursor = page.body.next_cursor;
         pages++;
       }
@@ -254,7 +254,7 @@ Deno.test({ name: "onboarding: client lifecycle", ...options }, async (t) => {
         [`A ${w.tag}`, `Alpha ${w.tag}`, `B ${w.tag}`, `Beta ${w.tag}`, `Zeta ${w.tag}`].sort(),
       );
       const member = await call(w.email.collabA, fn, { path: `clients?q=${w.tag}` });
-      assert.deepEqual(member.body.clients.map((c: { id: string }) => c.id), [w.clientA]);
+      assert.deepEqual(member.body.data.map((c: { id: string }) => c.id), [w.clientA]);
       assert.equal((await call(w.email.admin, fn, { path: "clients?cursor=bogus" })).status, 400);
     });
 
@@ -294,7 +294,7 @@ Deno.test({ name: "onboarding: client lifecycle", ...options }, async (t) => {
       });
       assert.equal(suspended.body.client.status, "suspended");
       assert.equal((await call(w.email.collabA, fn, { path: `${path}/members` })).status, 404);
-      assert.deepEqual((await call(w.email.collabA, fn, { path: "me" })).body.memberships, []);
+      assert.deepEqual((await call(w.email.collabA, fn, { path: "me" })).body.me.memberships, []);
       await call(w.email.admin, fn, { method: "PATCH", path, body: { status: "active" } });
       assert.equal((await call(w.email.collabA, fn, { path: `${path}/members` })).status, 200);
       const trail = await db()`select new_data ->> 'status' as status from public.audit_logs
@@ -424,10 +424,10 @@ Deno.test({ name: "onboarding: user lifecycle", ...options }, async (t) => {
 
     await t.step("list users: admins all (search), members their co-members", async () => {
       const admin = await call(w.email.admin, fn, { path: `users?q=${w.tag}&limit=100` });
-      assert.equal(admin.body.users.length, 5);
+      assert.equal(admin.body.data.length, 5);
       const member = await call(w.email.collabA, fn, { path: `users?q=${w.tag}` });
       assert.deepEqual(
-        member.body.users.map((u: { email: string }) => u.email).sort(),
+        member.body.data.map((u: { email: string }) => u.email).sort(),
         [w.email.collabA, w.email.ownerA].sort(),
       );
     });
@@ -459,7 +459,7 @@ Deno.test({ name: "admin analytics and provider cost visibility", ...options }, 
         path: "analytics/success-by-client",
       });
       assert.equal(res.status, 200);
-      const row = res.body.clients.find((c: { client_id: string }) => c.client_id === w.clientA);
+      const row = res.body.data.find((c: { client_id: string }) => c.client_id === w.clientA);
       assert.deepEqual(
         [
           row.executions,
@@ -485,7 +485,7 @@ Deno.test({ name: "admin analytics and provider cost visibility", ...options }, 
       const top = await call(w.email.admin, "assign-template", {
         path: "analytics/top-workflows?limit=100",
       });
-      const mine = top.body.workflows.find((r: { workflow_id: string }) =>
+      const mine = top.body.data.find((r: { workflow_id: string }) =>
         r.workflow_id === workflow.id
       );
       assert.equal(mine.template_name, "Flash Image Gen");
@@ -494,7 +494,7 @@ Deno.test({ name: "admin analytics and provider cost visibility", ...options }, 
         path: `analytics/usage?client_id=${w.clientA}`,
       });
       assert.deepEqual(
-        usage.body.usage.map((
+        usage.body.data.map((
           u: Record<string, unknown>,
         ) => [u.revenue, u.provider_cost, u.margin]),
         [

@@ -93,8 +93,8 @@ Deno.test({
       owner = await acceptInviteMail(ownerEmail, "owner-password-1");
       const me = await invoke(owner, "manage-members/me", "GET");
       assert.equal(me.status, 200);
-      assert.deepEqual(me.body.memberships, []);
-      const [invitation] = me.body.invitations;
+      assert.deepEqual(me.body.me.memberships, []);
+      const [invitation] = me.body.me.invitations;
       assert.equal(invitation.client_id, clientId);
       assert.equal(invitation.role, "owner");
       const accepted = await invoke(
@@ -105,12 +105,12 @@ Deno.test({
       assert.equal(accepted.status, 201, JSON.stringify(accepted.body));
       const after = await invoke(owner, "manage-members/me", "GET");
       assert.deepEqual(
-        after.body.memberships.map((
+        after.body.me.memberships.map((
           m: { client_id: string; role: string },
         ) => [m.client_id, m.role]),
         [[clientId, "owner"]],
       );
-      assert.equal(after.body.capabilities.clients[clientId].invite_members, true);
+      assert.equal(after.body.me.capabilities.clients[clientId].invite_members, true);
     },
   );
 
@@ -123,7 +123,7 @@ Deno.test({
     assert.equal(invited.body.notification, "sent");
     collaborator = await acceptInviteMail(collabEmail, "collab-password-1");
     const me = await invoke(collaborator, "manage-members/me", "GET");
-    const [invitation] = me.body.invitations;
+    const [invitation] = me.body.me.invitations;
     assert.equal(invitation.client_name, "Initech");
     const accepted = await invoke(
       collaborator,
@@ -131,7 +131,7 @@ Deno.test({
       "POST",
     );
     assert.equal(accepted.status, 201, JSON.stringify(accepted.body));
-    const caps = (await invoke(collaborator, "manage-members/me", "GET")).body.capabilities;
+    const caps = (await invoke(collaborator, "manage-members/me", "GET")).body.me.capabilities;
     assert.equal(caps.clients[clientId].start_executions, true);
     assert.equal(caps.clients[clientId].invite_members, false);
   });
@@ -143,8 +143,12 @@ Deno.test({
     });
     assert.equal(started.status, 202, JSON.stringify(started.body));
     const done = await waitFor("the execution to complete", async () => {
-      const view = await invoke(collaborator, `start-execution/${started.body.id}`, "GET");
-      return view.body.completed_at ? view.body : null;
+      const view = await invoke(
+        collaborator,
+        `start-execution/${started.body.execution.id}`,
+        "GET",
+      );
+      return view.body.execution.completed_at ? view.body.execution : null;
     });
     assert.equal(done.client_id, clientId);
     assert.equal(done.status, "completed");
@@ -155,7 +159,7 @@ Deno.test({
   await t.step("the owner's audit trail holds every lifecycle change", async () => {
     const audit = await invoke(owner, `manage-members/clients/${clientId}/audit`, "GET");
     assert.equal(audit.status, 200);
-    const seen = audit.body.entries.map((e: { table_name: string; action: string }) =>
+    const seen = audit.body.data.map((e: { table_name: string; action: string }) =>
       `${e.table_name}:${e.action}`
     );
     for (

@@ -18,17 +18,17 @@ Deno.test({
     const fake = startStackGeminiFake(0);
     try {
       const collab = await userClient("collaborator@acme.test");
-      const started = await invoke<{ id: string }>(collab, "start-execution", {
+      const started = await invoke<{ execution: { id: string } }>(collab, "start-execution", {
         body: { workflow_id: ACME_WORKFLOW, prompts: ["a lighthouse for the url test"] },
       });
       assert.equal(started.status, 202);
-      await waitForFinished(started.body.id);
-      const view = await invoke<{ results: { signed_url: string | null }[] }>(
+      await waitForFinished(started.body.execution.id);
+      const view = await invoke<{ execution: { results: { signed_url: string | null }[] } }>(
         collab,
-        `start-execution/${started.body.id}`,
+        `start-execution/${started.body.execution.id}`,
       );
       assert.equal(view.status, 200);
-      const url = view.body.results[0].signed_url;
+      const url = view.body.execution.results[0].signed_url;
       assert.ok(url, "the completed result has a signed URL");
       const token = new URL(url).searchParams.get("token")!;
       const { iat, exp } = decodeJwt(token);

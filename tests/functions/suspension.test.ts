@@ -40,14 +40,14 @@ async function counts(id: string): Promise<Progress> {
 
 async function startRun(prompts: number, tag: string): Promise<string> {
   const collab = await userClient(COLLAB);
-  const started = await invoke<{ id: string }>(collab, "start-execution", {
+  const started = await invoke<{ execution: { id: string } }>(collab, "start-execution", {
     body: {
       workflow_id: ACME_WORKFLOW,
       prompts: Array.from({ length: prompts }, (_, i) => `${tag} ${i}`),
     },
   });
   assert.equal(started.status, 202, JSON.stringify(started.body));
-  return started.body.id;
+  return started.body.execution.id;
 }
 
 Deno.test({
@@ -104,12 +104,12 @@ Deno.test({
           assert.equal(state.output_data?.successful, final.completed);
 
           // Admins still inspect it; the suspended client's members cannot see it.
-          const admin = await invoke<{ status: string }>(
+          const admin = await invoke<{ execution: { status: string } }>(
             await userClient(ADMIN),
             `start-execution/${id}`,
           );
           assert.equal(admin.status, 200);
-          assert.equal(admin.body.status, "cancelled");
+          assert.equal(admin.body.execution.status, "cancelled");
           const member = await invoke(await userClient(COLLAB), `start-execution/${id}`);
           assert.equal(member.status, 404);
         } finally {

@@ -40,7 +40,7 @@ Deno.test({ name: "tickets", ...options }, async (t) => {
         [{ ...good, description: 7 }, "description"],
         [{ ...good, client_id: "nope" }, "client_id"],
         [{ ...good, priority: "asap" }, "priority"],
-        [{ ...good, status: "closed" }, "(body)"],
+        [{ ...good, status: "closed" }, "status"],
       ];
       for (const [body, field] of cases) {
         const answer = await call(w.email.ownerA, fn, { method: "POST", body });
@@ -68,22 +68,22 @@ Deno.test({ name: "tickets", ...options }, async (t) => {
         const query: string = `?client_id=${w.clientA}&limit=2${cursor ? `&cursor=${cursor}` : ""}`;
         const { status, body } = await call(w.email.collabA, fn, { path: query });
         assert.equal(status, 200);
-        seen.push(...body.tickets.map((x: { id: string }) => x.id));
+        seen.push(...body.data.map((x: { id: string }) => x.id));
         cursor = body.next_cursor;
       } while (cursor);
       assert.equal(seen.length, 5);
       assert.equal(new Set(seen).size, 5);
       assert.equal(seen.at(-1), ticketId, "newest first: the first ticket comes last");
       const low = await call(w.email.ownerA, fn, { path: `?priority=low&client_id=${w.clientA}` });
-      assert.equal(low.body.tickets.length, 4);
+      assert.equal(low.body.data.length, 4);
       const other = await call(w.email.ownerB, fn, { path: `?client_id=${w.clientA}` });
-      assert.deepEqual(other.body.tickets, [], "RLS: another client's tickets are not listed");
+      assert.deepEqual(other.body.data, [], "RLS: another client's tickets are not listed");
       assert.equal((await call(null, fn)).status, 401);
       for (
         const [query, field] of [["?cursor=garbage", "cursor"], ["?status=lost", "status"], [
           "?limit=500",
           "limit",
-        ], ["?sort=x", "(body)"]]
+        ], ["?sort=x", "sort"]]
       ) {
         const answer = await call(w.email.ownerA, fn, { path: query });
         assert.equal(answer.status, 400, query);

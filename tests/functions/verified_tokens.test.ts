@@ -1,12 +1,12 @@
-// shared/auth.ts remembers tokens it verified (shared/verified-tokens.ts). Remembering must
+// shared/auth/auth.ts remembers tokens it verified (shared/auth/verified-tokens.ts). Remembering must
 // never widen what is accepted: a token that differs in any byte is verified afresh, an entry
 // ends at the token's exp (or the cap) whatever the cache holds, the cache stays bounded, and
 // the claims it hands out cannot be changed by one request for the next.
 import assert from "node:assert/strict";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
-import { requireUser } from "../../shared/auth.ts";
-import { HttpError } from "../../shared/http-error.ts";
-import { VerifiedTokens } from "../../shared/verified-tokens.ts";
+import { requireUser } from "../../shared/auth/auth.ts";
+import { HttpError } from "../../shared/core/errors.ts";
+import { VerifiedTokens } from "../../shared/auth/verified-tokens.ts";
 
 async function signer() {
   const { privateKey, publicKey } = await generateKeyPair("ES256", { extractable: true });

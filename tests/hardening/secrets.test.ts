@@ -68,17 +68,17 @@ Deno.test({
       const started = await withBatchSettings(
         { max_attempts: 2, backoff_base_ms: 50 },
         async () => {
-          const started = await invoke<{ id: string }>(collab, "start-execution", {
+          const started = await invoke<{ execution: { id: string } }>(collab, "start-execution", {
             body: { workflow_id: workflow, prompts, api_key: key, image_size: "1K" },
             headers: { "Idempotency-Key": `hardening-${crypto.randomUUID()}` },
           });
           answers.push(JSON.stringify(started.body));
           assert.equal(started.status, 202, JSON.stringify(started.body));
-          await waitForFinished(started.body.id, 60_000);
+          await waitForFinished(started.body.execution.id, 60_000);
           return started;
         },
       );
-      const id = started.body.id;
+      const id = started.body.execution.id;
       for (const path of [id, `${id}?results=true`, `?workflow_id=${workflow}`]) {
         const got = await invoke(collab, `start-execution/${path}`.replace("/?", "?"));
         answers.push(JSON.stringify(got.body));

@@ -513,21 +513,22 @@ export function paramsFor(route: Route, ids: Ids): Record<string, string> {
 }
 
 /**
- * Routes the function sources declare (`app.get("/path", …)` and friends), read statically
- * so a route added by anyone shows up here whether or not it is catalogued.
+ * Every route the functions' hono apps hold (read from `app.routes` of each function's
+ * app.ts, so a route counts however it was declared), as `routeName`s. Middleware entries
+ * (method ALL) are not routes.
  */
 export async function declaredRoutes(functionsDir: URL): Promise<string[]> {
   const found = new Set<string>();
   for await (const dir of Deno.readDir(functionsDir)) {
     if (!dir.isDirectory || dir.name.startsWith("_") || dir.name.startsWith(".")) continue;
-    for await (const file of Deno.readDir(new URL(`${dir.name}/`, functionsDir))) {
-      if (!file.isFile || !file.name.endsWith(".ts")) continue;
-      const source = await Deno.readTextFile(new URL(`${dir.name}/${file.name}`, functionsDir));
-      for (
-        const m of source.matchAll(/\bapp\.(get|post|put|patch|delete)\(\s*["'`]([^"'`]+)["'`]/g)
-      ) {
-        found.add(routeName({ fn: dir.name, method: m[1].toUpperCase() as Method, path: m[2] }));
-      }
+    const { app } = await import(new URL(`${dir.name}/app.ts`, functionsDir).href) as {
+      app: { routes: { method: string; path: string }[] };
+    };
+    const base = `/${dir.name}`;
+    for (const r of app.routes) {
+      if (r.method === "ALL") continue;
+      const inner = r.path.slice(base.length) || "/";
+      found.add(routeName({ fn: dir.name, method: r.method as Method, path: inner }));
     }
   }
   return [...found].sort();

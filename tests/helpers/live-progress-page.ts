@@ -64,7 +64,7 @@ window.follow = async ({ apiUrl, apiKey, token, clientId }) => {
     const { data, error } = await supabase.functions.invoke("start-execution/" + id, { method: "GET" });
     if (error) { window.live.errors.push(String(error.message)); return; }
     for (const item of announced) {
-      const result = data.results.find((r) => r.batch_index === item.batch_index);
+      const result = data.execution.results.find((r) => r.batch_index === item.batch_index);
       if (!result || !result.signed_url) { window.live.errors.push("no URL for " + item.batch_index); continue; }
       let img = images.querySelector('img[data-index="' + item.batch_index + '"]');
       if (!img) {
@@ -75,7 +75,7 @@ window.follow = async ({ apiUrl, apiKey, token, clientId }) => {
       img.src = result.signed_url;
     }
     // Every URL the page ever saw, per index: stable URLs mean one each.
-    for (const r of data.results) {
+    for (const r of data.execution.results) {
       if (!r.signed_url) continue;
       (srcs[r.batch_index] ??= new Set()).add(r.signed_url);
       window.live.urlsPerIndex = Object.values(srcs).map((set) => set.size);

@@ -116,10 +116,13 @@ Deno.test({
         const deadline = Date.now() + 60_000;
         let view: { status: string; progress: { completed: number } } | null = null;
         while (Date.now() < deadline) {
-          const res = await client.functions.invoke(`start-execution/${data.id}?results=false`, {
-            method: "GET",
-          });
-          view = res.data;
+          const res = await client.functions.invoke(
+            `start-execution/${data.execution.id}?results=false`,
+            {
+              method: "GET",
+            },
+          );
+          view = res.data?.execution ?? null;
           if (view && ["completed", "failed", "cancelled"].includes(view.status)) break;
           await new Promise((r) => setTimeout(r, 250));
         }

@@ -1,11 +1,9 @@
 // The admin console's analytics: success by client (runs and items), top workflows by usage,
 // usage and revenue per client per month. Admin-only in SQL (the functions raise 403
 // admin_only for anyone else); read from the rollup finished runs keep up to date.
-import type { Hono } from "hono";
-import type { AppEnv } from "../../../shared/http.ts";
-import { requireUser } from "../../../shared/auth.ts";
-import { asUser } from "../../../shared/db.ts";
-import { analyticsQuery, parseQuery } from "../../../shared/validation.ts";
+import { userRoutes } from "../../../shared/http/context.ts";
+import { query } from "../../../shared/http/input.ts";
+import { analyticsQuery, wholeList } from "../../../shared/validation.ts";
 
 // numeric comes back as text from postgres.js; the dashboard wants numbers.
 function numbers(rows: Record<string, unknown>[], keys: string[]) {
@@ -16,65 +14,49 @@ function numbers(rows: Record<string, unknown>[], keys: string[]) {
   });
 }
 
-export function analyticsRoutes(app: Hono<AppEnv>): void {
-  app.get("/analytics/success-by-client", async (c) => {
-    const user = await requireUser(c.req.raw);
-    const q = parseQuery(c.req.raw, analyticsQuery);
-    const rows = await asUser(
-      user.claims,
-      (tx) =>
-        tx`select * from private.analytics_success_by_client(${q.from ?? null}, ${q.to ?? null})`,
+export const analytics = userRoutes()
+  .get("/analytics/success-by-client", query(analyticsQuery), async (c) => {
+    const q = c.req.valid("query");
+    const rows = await c.var.db((tx) =>
+      tx`select * from private.analytics_success_by_client(${q.from ?? null}, ${q.to ?? null})`
     );
-    return c.json({
-      clients: numbers(rows, [
-        "executions",
-        "completed",
-        "failed",
-        "cancelled",
-        "execution_success_rate",
-        "items_total",
-        "items_successful",
-        "items_failed",
-        "item_success_rate",
-      ]),
-    });
-  });
-
-  app.get("/analytics/top-workflows", async (c) => {
-    const user = await requireUser(c.req.raw);
-    const q = parseQuery(c.req.raw, analyticsQuery);
-    const rows = await asUser(
-      user.claims,
-      (tx) =>
-        tx`select * from private.analytics_top_workflows(${q.limit}, ${q.from ?? null}, ${
-          q.to ?? null
-        })`,
+    return c.json(wholeList(numbers(rows, [
+      "executions",
+      "completed",
+      "failed",
+      "cancelled",
+      "execution_success_rate",
+      "items_total",
+      "items_successful",
+      "items_failed",
+      "item_success_rate",
+    ])));
+  })
+  .get("/analytics/top-workflows", query(analyticsQuery), async (c) => {
+    const q = c.req.valid("query");
+    const rows = await c.var.db((tx) =>
+      tx`select * from private.analytics_top_workflows(${q.limit}, ${q.from ?? null}, ${
+        q.to ?? null
+      })`
     );
-    return c.json({
-      workflows: numbers(rows, ["executions", "items_successful", "item_success_rate", "revenue"]),
-    });
-  });
-
-  app.get("/analytics/usage", async (c) => {
-    const user = await requireUser(c.req.raw);
-    const q = parseQuery(c.req.raw, analyticsQuery);
-    const rows = await asUser(
-      user.claims,
-      (tx) =>
-        tx`select client_id, client_name, to_char(month, 'YYYY-MM') as month, executions,
+    return c.json(
+      wholeList(numbers(rows, ["executions", "items_successful", "item_success_rate", "revenue"])),
+    );
+  })
+  .get("/analytics/usage", query(analyticsQuery), async (c) => {
+    const q = c.req.valid("query");
+    const rows = await c.var.db((tx) =>
+      tx`select client_id, client_name, to_char(month, 'YYYY-MM') as month, executions,
                 items_successful, revenue, provider_cost, margin
          from private.analytics_usage_by_month(${q.client_id ?? null}, ${q.from ?? null}, ${
-          q.to ?? null
-        })`,
+        q.to ?? null
+      })`
     );
-    return c.json({
-      usage: numbers(rows, [
-        "executions",
-        "items_successful",
-        "revenue",
-        "provider_cost",
-        "margin",
-      ]),
-    });
+    return c.json(wholeList(numbers(rows, [
+      "executions",
+      "items_successful",
+      "revenue",
+      "provider_cost",
+      "margin",
+    ])));
   });
-}

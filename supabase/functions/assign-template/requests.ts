@@ -1,58 +1,49 @@
 // Workflow requests: members of a client file them, admins approve or reject them.
-import type { Hono } from "hono";
-import type { AppEnv } from "../../../shared/http.ts";
-import { requireUser } from "../../../shared/auth.ts";
-import { asUser } from "../../../shared/db.ts";
+import { HttpError } from "../../../shared/core/errors.ts";
+import { userRoutes } from "../../../shared/http/context.ts";
+import { body, params, query } from "../../../shared/http/input.ts";
+import { refuse } from "../../../shared/http/refusal.ts";
 import {
   idParam,
-  parse,
-  parseBody,
-  parseQuery,
   requestCreate,
   requestDecision,
   requestsQuery,
+  wholeList,
 } from "../../../shared/validation.ts";
-import { HttpError } from "../../../shared/http.ts";
-import { refusal } from "../../../shared/refusal.ts";
 
-export function requestRoutes(app: Hono<AppEnv>): void {
-  app.post("/requests", async (c) => {
-    const user = await requireUser(c.req.raw);
-    const body = await parseBody(c.req.raw, requestCreate);
-    const [request] = await asUser(user.claims, (tx) =>
+export const requests = userRoutes()
+  .post("/requests", body(requestCreate), async (c) => {
+    const b = c.req.valid("json");
+    const [request] = await c.var.db((tx) =>
       // The client is the workflow's: a workflow the caller cannot see yields no row (404),
       // and the insert policy decides whether the caller may ask for it (403).
       tx`insert into public.workflow_requests (client_id, workflow_id, notes)
-         select w.client_id, w.id, ${body.notes ?? null} from public.workflows w
-         where w.id = ${body.workflow_id}
-         returning *`);
-    if (!request) throw new HttpError(404, "workflow_not_found", "No such workflow");
+         select w.client_id, w.id, ${b.notes ?? null} from public.workflows w
+         where w.id = ${b.workflow_id}
+         returning *`
+    );
+    if (!request) throw new HttpError("workflow_not_found", "No such workflow");
     return c.json({ request }, 201);
-  });
-
-  app.get("/requests", async (c) => {
-    const user = await requireUser(c.req.raw);
-    const query = parseQuery(c.req.raw, requestsQuery);
-    const requests = await asUser(user.claims, (tx) =>
+  })
+  .get("/requests", query(requestsQuery), async (c) => {
+    const q = c.req.valid("query");
+    const rows = await c.var.db((tx) =>
       tx`select * from public.workflow_requests
-         where (${query.client_id ?? null}::uuid is null or client_id = ${query.client_id ?? null})
-           and (${query.status ?? null}::text is null or status = ${query.status ?? null})
-         order by created_at desc, id desc`);
-    return c.json({ requests });
-  });
-
-  app.patch("/requests/:id", async (c) => {
-    const user = await requireUser(c.req.raw);
-    const { id } = parse(idParam, c.req.param(), "path");
-    const body = await parseBody(c.req.raw, requestDecision);
-    const request = await asUser(user.claims, async (tx) => {
+         where (${q.client_id ?? null}::uuid is null or client_id = ${q.client_id ?? null})
+           and (${q.status ?? null}::text is null or status = ${q.status ?? null})
+         order by created_at desc, id desc`
+    );
+    return c.json(wholeList(rows));
+  })
+  .patch("/requests/:id", params(idParam), body(requestDecision), async (c) => {
+    const { id } = c.req.valid("param");
+    const b = c.req.valid("json");
+    const request = await c.var.db(async (tx) => {
       const [row] = await tx`update public.workflow_requests
-        set status = ${body.status}, admin_notes = ${body.admin_notes ?? null}
+        set status = ${b.status}, admin_notes = ${b.admin_notes ?? null}
         where id = ${id} returning *`;
-      if (row) return row;
-      const [seen] = await tx`select 1 from public.workflow_requests where id = ${id}`;
-      throw refusal(Boolean(seen), "request");
+      return row ??
+        refuse("request", await tx`select 1 from public.workflow_requests where id = ${id}`);
     });
     return c.json({ request });
   });
-}

@@ -1,19 +1,15 @@
 // Template routes (platform admins; RLS hides templates from everyone else).
-import type { Hono } from "hono";
 import type { JSONValue, ParameterOrJSON } from "postgres";
-import type { AppEnv } from "../../../shared/http.ts";
-import { requireUser } from "../../../shared/auth.ts";
-import { asUser } from "../../../shared/db.ts";
+import { userRoutes } from "../../../shared/http/context.ts";
+import { body, params, query } from "../../../shared/http/input.ts";
+import { refuse } from "../../../shared/http/refusal.ts";
 import {
-  parse,
-  parseBody,
-  parseQuery,
   templateCreate,
   templateIdParam,
   templatePatch,
   templatesQuery,
+  wholeList,
 } from "../../../shared/validation.ts";
-import { refusal } from "../../../shared/refusal.ts";
 
 // Money as numbers for JSON (numeric(10,4) arrives as a string otherwise).
 const columns = `id, name, description, icon, workflow_type, config,
@@ -21,56 +17,46 @@ const columns = `id, name, description, icon, workflow_type, config,
   revenue_per_execution::float8 as revenue_per_execution, revenue_per_size, is_active,
   created_at, updated_at`;
 
-export function templateRoutes(app: Hono<AppEnv>): void {
-  app.get("/templates", async (c) => {
-    const user = await requireUser(c.req.raw);
-    const query = parseQuery(c.req.raw, templatesQuery);
-    const templates = await asUser(user.claims, (tx) =>
+type Row = Record<string, ParameterOrJSON<never>>;
+
+export const templates = userRoutes()
+  .get("/templates", query(templatesQuery), async (c) => {
+    const q = c.req.valid("query");
+    const rows = await c.var.db((tx) =>
       tx.unsafe(
         `select ${columns} from public.workflow_templates
          where $1 or is_active order by name, id`,
-        [query.include_inactive ?? false],
-      ));
-    return c.json({ templates });
-  });
-
-  app.post("/templates", async (c) => {
-    const user = await requireUser(c.req.raw);
-    const body = await parseBody(c.req.raw, templateCreate);
-    const row: Record<string, ParameterOrJSON<never>> = { ...body } as Record<
-      string,
-      ParameterOrJSON<never>
-    >;
-    const [template] = await asUser(user.claims, (tx) => {
-      row.config = tx.json(body.config as JSONValue);
-      if (body.revenue_per_size !== undefined) {
-        row.revenue_per_size = tx.json(body.revenue_per_size as JSONValue);
+        [q.include_inactive ?? false],
+      )
+    );
+    return c.json(wholeList(rows));
+  })
+  .post("/templates", body(templateCreate), async (c) => {
+    const b = c.req.valid("json");
+    const [template] = await c.var.db((tx) => {
+      const row = { ...b } as Row;
+      row.config = tx.json(b.config as JSONValue);
+      if (b.revenue_per_size !== undefined) {
+        row.revenue_per_size = tx.json(b.revenue_per_size as JSONValue);
       }
       return tx`insert into public.workflow_templates ${tx(row)}
          returning ${tx.unsafe(columns)}`;
     });
     return c.json({ template }, 201);
-  });
-
-  app.patch("/templates/:id", async (c) => {
-    const user = await requireUser(c.req.raw);
-    const { id } = parse(templateIdParam, c.req.param(), "path");
-    const body = await parseBody(c.req.raw, templatePatch);
-    const template = await asUser(user.claims, async (tx) => {
-      const changes: Record<string, ParameterOrJSON<never>> = { ...body } as Record<
-        string,
-        ParameterOrJSON<never>
-      >;
-      if (body.config !== undefined) changes.config = tx.json(body.config as JSONValue);
-      if (body.revenue_per_size !== undefined) {
-        changes.revenue_per_size = tx.json(body.revenue_per_size as JSONValue);
+  })
+  .patch("/templates/:id", params(templateIdParam), body(templatePatch), async (c) => {
+    const { id } = c.req.valid("param");
+    const b = c.req.valid("json");
+    const template = await c.var.db(async (tx) => {
+      const changes = { ...b } as Row;
+      if (b.config !== undefined) changes.config = tx.json(b.config as JSONValue);
+      if (b.revenue_per_size !== undefined) {
+        changes.revenue_per_size = tx.json(b.revenue_per_size as JSONValue);
       }
       const [row] = await tx`update public.workflow_templates set ${tx(changes)}
         where id = ${id} returning ${tx.unsafe(columns)}`;
-      if (row) return row;
-      const [seen] = await tx`select 1 from public.workflow_templates where id = ${id}`;
-      throw refusal(Boolean(seen), "template");
+      return row ??
+        refuse("template", await tx`select 1 from public.workflow_templates where id = ${id}`);
     });
     return c.json({ template });
   });
-}

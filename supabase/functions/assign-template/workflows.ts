@@ -1,40 +1,34 @@
 // Assigning templates to clients and changing workflows (admins: status, name, config), listing
 // them (members see their clients' workflows, admins all, with their model's lifecycle), and
 // the workflows whose model is retired or retiring soon (admins).
-import type { Hono } from "hono";
 import type { JSONValue } from "postgres";
-import type { AppEnv } from "../../../shared/http.ts";
-import { requireUser } from "../../../shared/auth.ts";
-import { asUser } from "../../../shared/db.ts";
+import { userRoutes } from "../../../shared/http/context.ts";
+import { body, params, query } from "../../../shared/http/input.ts";
+import { refuse } from "../../../shared/http/refusal.ts";
 import {
   assignmentCreate,
   idParam,
-  parse,
-  parseBody,
-  parseQuery,
+  wholeList,
   workflowPatch,
   workflowsAtRiskQuery,
   workflowsQuery,
 } from "../../../shared/validation.ts";
-import { refusal } from "../../../shared/refusal.ts";
 
-export function workflowRoutes(app: Hono<AppEnv>): void {
-  app.post("/assignments", async (c) => {
-    const user = await requireUser(c.req.raw);
-    const body = await parseBody(c.req.raw, assignmentCreate);
-    const [workflow] = await asUser(user.claims, (tx) =>
+export const workflows = userRoutes()
+  .post("/assignments", body(assignmentCreate), async (c) => {
+    const b = c.req.valid("json");
+    const [workflow] = await c.var.db((tx) =>
       tx`select w.* from public.assign_template(
-           ${body.template_id}, ${body.client_id}, ${body.name ?? null},
-           ${body.description ?? null}, ${tx.json(body.config_overrides ?? {})}
-         ) w`);
+           ${b.template_id}, ${b.client_id}, ${b.name ?? null},
+           ${b.description ?? null}, ${tx.json(b.config_overrides ?? {})}
+         ) w`
+    );
     return c.json({ workflow }, 201);
-  });
-
-  app.get("/workflows", async (c) => {
-    const user = await requireUser(c.req.raw);
-    const query = parseQuery(c.req.raw, workflowsQuery);
+  })
+  .get("/workflows", query(workflowsQuery), async (c) => {
+    const q = c.req.valid("query");
     // The catalogue is visible to admins only (RLS), so members get model_lifecycle null.
-    const workflows = await asUser(user.claims, (tx) =>
+    const rows = await c.var.db((tx) =>
       tx`select w.*,
            case when m.id is not null then jsonb_build_object(
              'model', m.id,
@@ -45,41 +39,32 @@ export function workflowRoutes(app: Hono<AppEnv>): void {
            end as model_lifecycle
          from public.workflows w
          left join public.image_models m on m.id = w.config ->> 'model'
-         where (${query.client_id ?? null}::uuid is null or w.client_id = ${
-        query.client_id ?? null
-      })
-           and (${query.status ?? null}::text is null or w.status = ${query.status ?? null})
-         order by w.created_at desc, w.id desc`);
-    return c.json({ workflows });
-  });
-
-  app.get("/workflows/at-risk", async (c) => {
-    const user = await requireUser(c.req.raw);
-    const query = parseQuery(c.req.raw, workflowsAtRiskQuery);
-    const workflows = await asUser(
-      user.claims,
-      (tx) => tx`select * from public.workflows_at_risk(${query.within_days})`,
+         where (${q.client_id ?? null}::uuid is null or w.client_id = ${q.client_id ?? null})
+           and (${q.status ?? null}::text is null or w.status = ${q.status ?? null})
+         order by w.created_at desc, w.id desc`
     );
-    return c.json({ within_days: query.within_days, workflows });
-  });
-
-  app.patch("/workflows/:id", async (c) => {
-    const user = await requireUser(c.req.raw);
-    const { id } = parse(idParam, c.req.param(), "path");
-    const body = await parseBody(c.req.raw, workflowPatch);
-    const workflow = await asUser(user.claims, async (tx) => {
+    return c.json(wholeList(rows));
+  })
+  .get("/workflows/at-risk", query(workflowsAtRiskQuery), async (c) => {
+    const q = c.req.valid("query");
+    const rows = await c.var.db((tx) =>
+      tx`select * from public.workflows_at_risk(${q.within_days})`
+    );
+    return c.json(wholeList(rows));
+  })
+  .patch("/workflows/:id", params(idParam), body(workflowPatch), async (c) => {
+    const { id } = c.req.valid("param");
+    const b = c.req.valid("json");
+    const workflow = await c.var.db(async (tx) => {
       // Settings not named keep their value; the workflow's triggers check the result.
       const [row] = await tx`update public.workflows set
-          status = coalesce(${body.status ?? null}, status),
-          name = coalesce(${body.name ?? null}, name),
-          description = case when ${body.description !== undefined}
-            then ${body.description ?? null} else description end,
-          config = config || ${tx.json((body.config ?? {}) as JSONValue)}
+          status = coalesce(${b.status ?? null}, status),
+          name = coalesce(${b.name ?? null}, name),
+          description = case when ${b.description !== undefined}
+            then ${b.description ?? null} else description end,
+          config = config || ${tx.json((b.config ?? {}) as JSONValue)}
         where id = ${id} returning *`;
-      if (row) return row;
-      const [seen] = await tx`select 1 from public.workflows where id = ${id}`;
-      throw refusal(Boolean(seen), "workflow");
+      return row ?? refuse("workflow", await tx`select 1 from public.workflows where id = ${id}`);
     });
     return c.json({ workflow });
   });
-}

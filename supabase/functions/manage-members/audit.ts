@@ -1,26 +1,26 @@
-// The audit trail of a client's membership changes (owners and admins).
-import type { Hono } from "hono";
-import type { AppEnv } from "../../../shared/http.ts";
-import { requireUser } from "../../../shared/auth.ts";
-import { asUser } from "../../../shared/db.ts";
-import { auditQuery, clientParam, parse, parseQuery } from "../../../shared/validation.ts";
+// The audit trail of a client's membership changes (owners and admins), newest first.
+import { userRoutes } from "../../../shared/http/context.ts";
+import { params, query } from "../../../shared/http/input.ts";
+import { auditQuery, clientParam, pageFrom } from "../../../shared/validation.ts";
 
-export function auditRoutes(app: Hono<AppEnv>): void {
-  app.get("/clients/:clientId/audit", async (c) => {
-    const user = await requireUser(c.req.raw);
-    const { clientId } = parse(clientParam, c.req.param(), "path");
-    const query = parseQuery(c.req.raw, auditQuery);
-    const entries = await asUser(user.claims, (tx) =>
+export const audit = userRoutes()
+  .get("/clients/:clientId/audit", params(clientParam), query(auditQuery), async (c) => {
+    const { clientId } = c.req.valid("param");
+    const q = c.req.valid("query");
+    const rows = await c.var.db(async (tx) => {
       // actor_email is null for actors the caller cannot see (e.g. platform staff).
-      tx`select a.id::text as id, a.client_id, a.actor_id, u.email as actor_email, a.action,
-                a.table_name, a.record_id, a.old_data, a.new_data, a.created_at
-         from public.client_audit_log(${clientId}, ${query.limit}, ${query.before ?? null}) a
+      const page = await tx`select a.id::text as id, a.client_id, a.actor_id,
+                u.email as actor_email, a.action, a.table_name, a.record_id, a.old_data,
+                a.new_data, a.created_at
+         from public.client_audit_log(${clientId}, ${q.limit}, ${q.cursor?.[0] ?? null}) a
          left join public.users u on u.id = a.actor_id
-         order by a.id desc`);
-    const last = entries.at(-1);
-    return c.json({
-      entries,
-      next_before: entries.length === query.limit && last ? Number(last.id) : null,
+         order by a.id desc`;
+      // client_audit_log caps a page at 100 rows, so whether another page exists is asked.
+      const last = page.at(-1);
+      if (page.length < q.limit || !last) return page;
+      const [{ more }] = await tx`select exists (select 1 from public.audit_logs
+        where client_id = ${clientId} and id < ${last.id}::bigint) as more`;
+      return more ? [...page, last] : page;
     });
+    return c.json(pageFrom(rows, q.limit, (r) => [Number(r.id)], (r) => r));
   });
-}

@@ -2,8 +2,9 @@
 // invite e-mail (they set a password through its link, then accept in the app); an address
 // with one sees the invitation in GET /me. The answer says only whether that went through,
 // not which of the two it was, so inviting cannot be used to learn who has an account.
-import { inviteByEmail } from "../../../shared/auth-admin.ts";
-import { HttpError, log } from "../../../shared/http.ts";
+import { inviteByEmail } from "../../../shared/auth/auth-admin.ts";
+import { HttpError } from "../../../shared/core/errors.ts";
+import { log } from "../../../shared/core/log.ts";
 
 export type Notification = "sent" | "failed";
 

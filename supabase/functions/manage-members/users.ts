@@ -2,80 +2,63 @@
 // co-members), invite a new one through Supabase Auth's admin API, suspend and reactivate.
 // A suspended user's tokens lose access through the RLS helpers at once; Auth is also told to
 // ban them so that no new session can start.
-import type { Hono } from "hono";
-import type { AppEnv } from "../../../shared/http.ts";
-import { HttpError } from "../../../shared/http.ts";
-import { requireUser } from "../../../shared/auth.ts";
-import { asUser, type Tx } from "../../../shared/db.ts";
-import { inviteByEmail, setAuthBan } from "../../../shared/auth-admin.ts";
+import { inviteByEmail, setAuthBan } from "../../../shared/auth/auth-admin.ts";
+import { HttpError } from "../../../shared/core/errors.ts";
+import type { Tx } from "../../../shared/db/db.ts";
+import { userRoutes } from "../../../shared/http/context.ts";
+import { body, params, query } from "../../../shared/http/input.ts";
 import {
   directoryQuery,
-  encodePageCursor,
-  parse,
-  parseBody,
-  parseQuery,
+  pageFrom,
   userInvite,
   userParam,
   userPatch,
 } from "../../../shared/validation.ts";
+import { likePattern } from "./clients.ts";
 
 const columns = (tx: Tx) =>
-  tx`u.id, u.email, u.name, u.role, u.status, to_json(u.created_at) #>> '{}' as created_at,
-     u.updated_at, u.last_login`;
+  tx`u.id, u.email, u.name, u.role, u.status, u.created_at, u.updated_at, u.last_login`;
 
-export function userRoutes(app: Hono<AppEnv>): void {
-  app.get("/users", async (c) => {
-    const user = await requireUser(c.req.raw);
-    const q = parseQuery(c.req.raw, directoryQuery);
-    const like = q.q ? `%${q.q.replace(/[\\%_]/g, "\\$&")}%` : null;
-    const rows = await asUser(user.claims, (tx) =>
+export const users = userRoutes()
+  .get("/users", query(directoryQuery), async (c) => {
+    const q = c.req.valid("query");
+    const like = q.q ? likePattern(q.q) : null;
+    const rows = await c.var.db((tx) =>
       tx`select ${columns(tx)} from public.users u
          where true
            ${q.status ? tx`and u.status = ${q.status}` : tx``}
            ${like ? tx`and (u.email ilike ${like} or u.name ilike ${like})` : tx``}
            ${
         q.cursor
-          ? tx`and (u.created_at, u.id) < (${q.cursor.created_at}::text::timestamptz, ${q.cursor.id}::uuid)`
+          ? tx`and (u.created_at, u.id) < (${q.cursor[0]}::text::timestamptz, ${q.cursor[1]}::uuid)`
           : tx``
       }
          order by u.created_at desc, u.id desc
-         limit ${q.limit + 1}`);
-    const page = rows.slice(0, q.limit);
-    const last = page.at(-1);
-    return c.json({
-      users: page,
-      next_cursor: rows.length > q.limit && last
-        ? encodePageCursor({ created_at: last.created_at, id: last.id })
-        : null,
-    });
-  });
-
-  app.post("/users/invitations", async (c) => {
-    const user = await requireUser(c.req.raw);
-    const body = await parseBody(c.req.raw, userInvite);
-    // The database decides whether the caller may; only then is Auth asked.
-    await asUser(user.claims, (tx) => tx`select public.assert_platform_admin()`);
-    const outcome = await inviteByEmail(body.email, body.name ? { name: body.name } : {});
-    if (outcome === "has_account") {
-      throw new HttpError(409, "user_exists", `${body.email} already has an account`);
-    }
-    const [invited] = await asUser(
-      user.claims,
-      (tx) => tx`select ${columns(tx)} from public.users u where u.email = ${body.email}`,
+         limit ${q.limit + 1}`
     );
-    return c.json({ user: invited }, 201);
-  });
-
-  app.patch("/users/:userId", async (c) => {
-    const user = await requireUser(c.req.raw);
-    const { userId } = parse(userParam, c.req.param(), "path");
-    const body = await parseBody(c.req.raw, userPatch);
-    const changed = await asUser(user.claims, async (tx) => {
-      const [{ row }] = await tx`select public.set_user_status(${userId}, ${body.status}) as row`;
+    return c.json(pageFrom(rows, q.limit, (r) => [r.created_at, r.id], (r) => r));
+  })
+  .post("/users/invitations", body(userInvite), async (c) => {
+    const { email, name } = c.req.valid("json");
+    // The database decides whether the caller may; only then is Auth asked.
+    await c.var.db((tx) => tx`select public.assert_platform_admin()`);
+    const outcome = await inviteByEmail(email, name ? { name } : {});
+    if (outcome === "has_account") {
+      throw new HttpError("user_exists", `${email} already has an account`);
+    }
+    const [user] = await c.var.db((tx) =>
+      tx`select ${columns(tx)} from public.users u where u.email = ${email}`
+    );
+    return c.json({ user }, 201);
+  })
+  .patch("/users/:userId", params(userParam), body(userPatch), async (c) => {
+    const { userId } = c.req.valid("param");
+    const { status } = c.req.valid("json");
+    const user = await c.var.db(async (tx) => {
+      const [{ row }] = await tx`select public.set_user_status(${userId}, ${status}) as row`;
       // Inside the transaction: if Auth cannot be told, the status change is rolled back.
-      await setAuthBan(userId, body.status !== "active");
+      await setAuthBan(userId, status !== "active");
       return row;
     });
-    return c.json({ user: changed });
+    return c.json({ user });
   });
-}

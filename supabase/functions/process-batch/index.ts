@@ -1,30 +1,4 @@
-// process-batch: one link of the batch chain, called by pg_net (start-execution's trigger, the
-// previous link, the pg_cron sweep) with the secret key. Also accepts a Database Webhook's
-// payload for an INSERT on workflow_executions, so the first kick can be a dashboard webhook;
-// a duplicate kick only finds nothing to claim. Answers 202 at once and works in the
-// background (EdgeRuntime.waitUntil), so pg_net's single worker is never held open.
-import { requireService } from "../../../shared/auth.ts";
-import { runLink } from "../../../shared/batch/link.ts";
-import { createApp, log } from "../../../shared/http.ts";
-import { parseBody, processBatchBody } from "../../../shared/validation.ts";
-
-declare const EdgeRuntime: { waitUntil(promise: Promise<unknown>): void };
-
-const app = createApp("process-batch");
-
-app.post("/", async (c) => {
-  await requireService(c.req.raw);
-  const { execution_id, via } = await parseBody(c.req.raw, processBatchBody);
-  log("info", "batch link kicked", { execution_id, via });
-  EdgeRuntime.waitUntil(
-    runLink(execution_id).catch((err) =>
-      log("error", "batch link failed; the sweep will re-kick", {
-        execution_id,
-        error: String(err?.stack ?? err),
-      })
-    ),
-  );
-  return c.json({ accepted: true, execution_id }, 202);
-});
+// Entry point: the app is in app.ts so tests can read its routes without serving it.
+import { app } from "./app.ts";
 
 Deno.serve(app.fetch);

@@ -4,8 +4,9 @@
 // Signed URLs are stable: made with the caller's token, valid signedUrlSeconds(), and the same
 // URL is answered again (private.signed_url_cache) while at least a quarter of its lifetime
 // remains, so a frontend following an execution keeps its images cached.
-import { asUser, type Claims, type Tx } from "../../../shared/db.ts";
-import { signedUrlsAsUser } from "../../../shared/results-storage.ts";
+import { timestampOf } from "../../../shared/core/time.ts";
+import { asUser, type Claims, type Tx } from "../../../shared/db/db.ts";
+import { signedUrlsAsUser } from "../../../shared/storage/results.ts";
 
 // A signed URL is a bearer capability: Storage checks RLS when it signs, never when it serves.
 // A member removed from the client keeps every URL already handed out until it expires, so
@@ -16,7 +17,9 @@ export function signedUrlSeconds(): number {
   const raw = Deno.env.get("RESULT_SIGNED_URL_SECONDS");
   const value = raw === undefined || raw === "" ? 300 : Number(raw);
   if (!Number.isInteger(value) || value < 10 || value > 3600) {
-    throw new Error(`RESULT_SIGNED_URL_SECONDS must be an integer from 10 to 3600 (got ${raw})`);
+    throw new Error(
+      `RESULT_SIGNED_URL_SECONDS must be an integer from 10 to 3600 (got ${raw})`,
+    );
   }
   return value;
 }
@@ -59,7 +62,10 @@ export interface ProviderCost {
 }
 
 /** Provider costs of `ids` as the caller may see them: the database answers admins only. */
-export async function providerCosts(tx: Tx, ids: string[]): Promise<Map<string, ProviderCost>> {
+export async function providerCosts(
+  tx: Tx,
+  ids: string[],
+): Promise<Map<string, ProviderCost>> {
   if (ids.length === 0) return new Map();
   const rows = await tx<ProviderCost[]>`
     select execution_id, unit_cost::text, provider_cost::text
@@ -91,7 +97,7 @@ interface ResultRow {
 interface CachedUrl {
   object_path: string;
   signed_url: string;
-  expires_at: Date;
+  expires_at: string;
 }
 
 /**
@@ -116,7 +122,14 @@ export const executionColumns = (tx: Tx, alias = "e") => {
 
 /** Progress of an execution that was just started: every prompt queued, nothing done. */
 export function queuedCounts(total: number): Counts {
-  return { total, pending: total, processing: 0, completed: 0, failed: 0, cancelled: 0 };
+  return {
+    total,
+    pending: total,
+    processing: 0,
+    completed: 0,
+    failed: 0,
+    cancelled: 0,
+  };
 }
 
 function money(value: number): number {
@@ -140,7 +153,9 @@ export async function loadExecution(
   withResults: boolean,
 ): Promise<Loaded | null> {
   const [execution] = await tx<ExecutionRow[]>`
-    select ${executionColumns(tx)} from public.workflow_executions e where e.id = ${id}`;
+    select ${
+    executionColumns(tx)
+  } from public.workflow_executions e where e.id = ${id}`;
   if (!execution) return null;
   const [counts] = await tx<Counts[]>`
     select count(*)::int as total,
@@ -157,7 +172,9 @@ export async function loadExecution(
         from public.workflow_batch_results where execution_id = ${id}
         order by batch_index`
     : [];
-  const paths = results.flatMap((r) => (r.storage_path ? [r.storage_path] : []));
+  const paths = results.flatMap((
+    r,
+  ) => (r.storage_path ? [r.storage_path] : []));
   const cachedUrls = paths.length
     ? await tx<CachedUrl[]>`
         select object_path, signed_url, expires_at
@@ -173,16 +190,19 @@ async function stableSignedUrls(
   accessToken: string,
   claims: Claims | null,
 ): Promise<Map<string, { url: string | null; expiresAt: string | null }>> {
-  const out = new Map<string, { url: string | null; expiresAt: string | null }>();
+  const out = new Map<
+    string,
+    { url: string | null; expiresAt: string | null }
+  >();
   for (const c of loaded.cachedUrls) {
-    out.set(c.object_path, { url: c.signed_url, expiresAt: new Date(c.expires_at).toISOString() });
+    out.set(c.object_path, { url: c.signed_url, expiresAt: c.expires_at });
   }
   const missing = loaded.results.flatMap((r) =>
     r.storage_path && !out.has(r.storage_path) ? [r.storage_path] : []
   );
   if (missing.length === 0) return out;
   const seconds = signedUrlSeconds();
-  const expiresAt = new Date(Date.now() + seconds * 1000).toISOString();
+  const expiresAt = timestampOf(Date.now() + seconds * 1000);
   const fresh = await signedUrlsAsUser(accessToken, missing, seconds);
   const remember: { path: string; url: string; expires_at: string }[] = [];
   for (const path of missing) {
@@ -191,7 +211,10 @@ async function stableSignedUrls(
     if (url) remember.push({ path, url, expires_at: expiresAt });
   }
   if (claims && remember.length > 0) {
-    await asUser(claims, (tx) => tx`select private.remember_signed_urls(${tx.json(remember)})`);
+    await asUser(
+      claims,
+      (tx) => tx`select private.remember_signed_urls(${tx.json(remember)})`,
+    );
   }
   return out;
 }
@@ -229,7 +252,9 @@ export async function presentExecution(
     },
   };
   if (withResults) {
-    const urls = accessToken ? await stableSignedUrls(loaded, accessToken, claims) : new Map();
+    const urls = accessToken
+      ? await stableSignedUrls(loaded, accessToken, claims)
+      : new Map();
     body.results = loaded.results.map((r) => {
       const signed = r.storage_path ? urls.get(r.storage_path) : undefined;
       return {

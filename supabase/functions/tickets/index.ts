@@ -1,11 +1,4 @@
-// tickets: support tickets with comments and status history. Thin routes: validate, run SQL
-// as the caller; RLS, the guard and rule triggers and the history trigger decide.
-import { createApp } from "../../../shared/http.ts";
-import { commentRoutes } from "./comments.ts";
-import { ticketRoutes } from "./tickets.ts";
-
-const app = createApp("tickets");
-commentRoutes(app);
-ticketRoutes(app);
+// Entry point: the app is in app.ts so tests can read its routes without serving it.
+import { app } from "./app.ts";
 
 Deno.serve(app.fetch);

@@ -1,74 +1,58 @@
 // Tickets: open (members of the client), list with filters and keyset pagination, read one
 // with comments and history, change status / priority / assignee. Who may change which
 // column is the database's rule (RLS + guard triggers): members close or reopen, staff triage.
-import type { Hono } from "hono";
-import type { AppEnv } from "../../../shared/http.ts";
-import { HttpError } from "../../../shared/http.ts";
-import { requireUser } from "../../../shared/auth.ts";
-import { asUser } from "../../../shared/db.ts";
+import { HttpError } from "../../../shared/core/errors.ts";
+import { clientPage, withoutPageKeys } from "../../../shared/db/client-pages.ts";
+import { userRoutes } from "../../../shared/http/context.ts";
+import { body, params, query } from "../../../shared/http/input.ts";
+import { refuse } from "../../../shared/http/refusal.ts";
 import {
-  encodeTicketCursor,
   idParam,
-  parse,
-  parseBody,
-  parseQuery,
+  pageFrom,
   ticketCreate,
   ticketPatch,
   ticketsQuery,
 } from "../../../shared/validation.ts";
-import { refusal } from "../../../shared/refusal.ts";
-import { clientPage, withoutPageKeys } from "../../../shared/client-pages.ts";
 
-// created_at as JSON text keeps its microseconds, which the cursor needs (a JS Date drops them).
 const columns = `id, client_id, user_id, subject, description, status, priority, assigned_to,
-  to_json(created_at) #>> '{}' as created_at, updated_at`;
-// The same columns read from the list's table alias `t` (see shared/client-pages.ts).
+  created_at, updated_at`;
+// The same columns read from the list's table alias `t` (see shared/db/client-pages.ts).
 const pageColumns = `t.id, t.client_id, t.user_id, t.subject, t.description, t.status,
-  t.priority, t.assigned_to, to_json(t.created_at) #>> '{}' as created_at, t.updated_at`;
+  t.priority, t.assigned_to, t.created_at, t.updated_at`;
 
-export function ticketRoutes(app: Hono<AppEnv>): void {
-  app.post("/", async (c) => {
-    const user = await requireUser(c.req.raw);
-    const body = await parseBody(c.req.raw, ticketCreate);
-    const [ticket] = await asUser(user.claims, (tx) =>
+export const tickets = userRoutes()
+  .post("/", body(ticketCreate), async (c) => {
+    const b = c.req.valid("json");
+    const [ticket] = await c.var.db((tx) =>
       tx`insert into public.support_tickets
            (client_id, user_id, subject, description, priority)
-         values (${body.client_id}, ${user.userId}, ${body.subject}, ${body.description},
-                 ${body.priority ?? "medium"})
-         returning ${tx.unsafe(columns)}`);
+         values (${b.client_id}, ${c.var.user.userId}, ${b.subject}, ${b.description},
+                 ${b.priority ?? "medium"})
+         returning ${tx.unsafe(columns)}`
+    );
     return c.json({ ticket }, 201);
-  });
-
-  app.get("/", async (c) => {
-    const user = await requireUser(c.req.raw);
-    const q = parseQuery(c.req.raw, ticketsQuery);
-    const rows = await asUser(user.claims, (tx) =>
+  })
+  .get("/", query(ticketsQuery), async (c) => {
+    const q = c.req.valid("query");
+    const rows = await c.var.db((tx) =>
       clientPage<Record<string, unknown>>(tx, {
         table: "support_tickets",
         select: tx.unsafe(pageColumns),
         where: tx`${q.status ? tx`and t.status = ${q.status}` : tx``}
           ${q.priority ? tx`and t.priority = ${q.priority}` : tx``}`,
         clientId: q.client_id,
-        after: q.cursor ? { createdAt: q.cursor.created_at, id: q.cursor.id } : null,
+        after: q.cursor ? { createdAt: q.cursor[0], id: q.cursor[1] } : null,
         limit: q.limit + 1,
-      }));
-    // One row more than asked says whether another page exists, without a count.
-    const page = rows.slice(0, q.limit);
-    const last = page.at(-1);
-    const next_cursor = rows.length > q.limit && last
-      ? encodeTicketCursor({ created_at: last.page_cursor_ts, id: last.page_id })
-      : null;
-    const tickets = page.map(withoutPageKeys);
-    return c.json({ tickets, next_cursor });
-  });
-
-  app.get("/:id", async (c) => {
-    const user = await requireUser(c.req.raw);
-    const { id } = parse(idParam, c.req.param(), "path");
-    const result = await asUser(user.claims, async (tx) => {
+      })
+    );
+    return c.json(pageFrom(rows, q.limit, (r) => [r.page_cursor_ts, r.page_id], withoutPageKeys));
+  })
+  .get("/:id", params(idParam), async (c) => {
+    const { id } = c.req.valid("param");
+    const result = await c.var.db(async (tx) => {
       const [ticket] = await tx`select ${tx.unsafe(columns)} from public.support_tickets
         where id = ${id}`;
-      if (!ticket) throw new HttpError(404, "not_found", "No such ticket");
+      if (!ticket) throw new HttpError("ticket_not_found", "No such ticket");
       // Internal notes are filtered by RLS: members never receive them.
       const comments = await tx`select id, author_id, body, is_internal, created_at
         from public.ticket_comments where ticket_id = ${id} order by created_at, id`;
@@ -77,19 +61,15 @@ export function ticketRoutes(app: Hono<AppEnv>): void {
       return { ticket, comments, history };
     });
     return c.json(result);
-  });
-
-  app.patch("/:id", async (c) => {
-    const user = await requireUser(c.req.raw);
-    const { id } = parse(idParam, c.req.param(), "path");
-    const body = await parseBody(c.req.raw, ticketPatch);
-    const ticket = await asUser(user.claims, async (tx) => {
-      const [row] = await tx`update public.support_tickets set ${tx(body)}
+  })
+  .patch("/:id", params(idParam), body(ticketPatch), async (c) => {
+    const { id } = c.req.valid("param");
+    const b = c.req.valid("json");
+    const ticket = await c.var.db(async (tx) => {
+      const [row] = await tx`update public.support_tickets set ${tx(b)}
         where id = ${id} returning ${tx.unsafe(columns)}`;
-      if (row) return row;
-      const [seen] = await tx`select 1 from public.support_tickets where id = ${id}`;
-      throw refusal(Boolean(seen), "ticket");
+      return row ??
+        refuse("ticket", await tx`select 1 from public.support_tickets where id = ${id}`);
     });
     return c.json({ ticket });
   });
-}

@@ -2,6 +2,7 @@
 // injects into every function). Every request's SQL runs in ONE transaction that first takes
 // on the caller's identity, exactly as PostgREST does, so RLS, constraints and triggers decide.
 import postgres from "postgres";
+import { fromPgTimestamp } from "../core/time.ts";
 import { isRetryableTxError } from "./pg-errors.ts";
 
 export type Sql = postgres.Sql;
@@ -26,6 +27,12 @@ export function db(): Sql {
       connect_timeout: 10,
       connection: { application_name: "masstock-functions" },
       onnotice: () => {},
+      // Timestamps stay text in the API's one format (microseconds kept: a JS Date would drop
+      // them) and dates stay `YYYY-MM-DD`; values sent as parameters are unchanged.
+      types: {
+        timestamptz: { to: 1184, from: [1184], parse: fromPgTimestamp },
+        plainDate: { to: 1082, from: [1082], parse: (x: string) => x },
+      } as unknown as Record<string, postgres.PostgresType>,
     });
   }
   return pool;

@@ -2,7 +2,7 @@
 // signature included, so only a token that verified can ever match. An entry ends at the
 // token's `exp` or after `ttlMs`, whichever is first: the short cap bounds how long a signing
 // key revoked in the project's JWKS keeps working here. Bounded in size, oldest out first.
-import type { Claims } from "./db.ts";
+import type { Claims } from "../db/db.ts";
 
 interface Entry {
   claims: Claims;

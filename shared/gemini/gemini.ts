@@ -3,10 +3,10 @@
 // points it at tests/fakes/gemini.ts locally).
 import { Buffer } from "node:buffer";
 import { GoogleGenAI, type Part } from "@google/genai";
-import { classifyError, describeMissingImage, type GenerateFailure } from "./gemini-errors.ts";
-import { InlineDataStore } from "./gemini-inline-data.ts";
+import { classifyError, describeMissingImage, type GenerateFailure } from "./errors.ts";
+import { InlineDataStore } from "./inline-data.ts";
 
-export type { GenerateFailure } from "./gemini-errors.ts";
+export type { GenerateFailure } from "./errors.ts";
 
 // Pinned rather than left to the SDK, whose default moved from v1beta (2.x) to v1 (3.x).
 // v1beta is the version Google documents and ships image generation on first: imageConfig

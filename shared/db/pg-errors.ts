@@ -7,7 +7,9 @@
 //   MS400 -> 400, MS403 -> 403, MS404 -> 404, MS409 -> 409, MS422 -> 422, MS429 -> 429 (a
 //   detail with retry_after_seconds becomes the Retry-After header).
 // `message` is shown to the caller as is (write it for them); `hint`, if given, becomes the
-// error code (snake_case); `detail`, if it is JSON, becomes `details`. A plain `raise exception`
+// error code and must be in the catalogue (shared/core/error-codes.ts) with the SQLSTATE's
+// status (a test checks every migration); `detail`, if it is JSON, becomes `details` (a list
+// of {field, message}; an object becomes one entry per key). A plain `raise exception`
 // (SQLSTATE P0001) is treated as a bug: 500, logged, nothing leaked.
 //
 // Other mappings (messages are generic; the constraint/column name goes into details):
@@ -24,7 +26,9 @@
 //         if every retry fails                                       -> 503 retry_later
 //   57014 query_canceled (statement timeout), 53xxx, 08xxx, closed   -> 503 unavailable
 //   anything else                                                    -> 500 internal_error
-import { HttpError } from "./http-error.ts";
+import { type ErrorCode, isErrorCode } from "../core/error-codes.ts";
+import { HttpError, type Issue, toIssues } from "../core/errors.ts";
+import { log } from "../core/log.ts";
 
 export interface PgError extends Error {
   code: string;
@@ -35,17 +39,18 @@ export interface PgError extends Error {
   table_name?: string;
 }
 
-const CUSTOM_STATUS: Record<string, [number, string]> = {
-  MS400: [400, "bad_request"],
-  MS403: [403, "forbidden"],
-  MS404: [404, "not_found"],
-  MS409: [409, "conflict"],
-  MS422: [422, "unprocessable"],
-  MS429: [429, "too_many_requests"],
+/** Our SQLSTATEs and the code a raise without a (catalogued) hint is answered with. */
+export const customSqlStates: Record<string, ErrorCode> = {
+  MS400: "bad_request",
+  MS403: "forbidden",
+  MS404: "not_found",
+  MS409: "conflict",
+  MS422: "unprocessable",
+  MS429: "too_many_requests",
 };
 
-function retryAfter(details: unknown): Record<string, string> | undefined {
-  const seconds = (details as { retry_after_seconds?: unknown } | undefined)?.retry_after_seconds;
+function retryAfter(detail: unknown): Record<string, string> | undefined {
+  const seconds = (detail as { retry_after_seconds?: unknown } | undefined)?.retry_after_seconds;
   return typeof seconds === "number" && Number.isFinite(seconds) && seconds >= 0
     ? { "Retry-After": String(Math.ceil(seconds)) }
     : undefined;
@@ -81,25 +86,23 @@ function parseDetail(detail: string | undefined): unknown {
   }
 }
 
-function where(err: PgError): Record<string, string> | undefined {
-  const out: Record<string, string> = {};
-  if (err.constraint_name) out.constraint = err.constraint_name;
-  if (err.column_name) out.column = err.column_name;
-  return Object.keys(out).length ? out : undefined;
+function where(err: PgError): Issue[] {
+  const out: Issue[] = [];
+  if (err.column_name) out.push({ field: "column", message: err.column_name });
+  if (err.constraint_name) out.push({ field: "constraint", message: err.constraint_name });
+  return out;
 }
 
 function internal(err: unknown, requestId?: string): HttpError {
   const e = err as PgError;
-  console.error(JSON.stringify({
-    level: "error",
-    msg: "unexpected database error",
+  log("error", "unexpected database error", {
     request_id: requestId,
     code: e?.code,
     error: String(e?.message ?? err),
     detail: e?.detail,
     table: e?.table_name,
-  }));
-  return new HttpError(500, "internal_error", "Internal server error");
+  });
+  return new HttpError("internal_error", "Internal server error");
 }
 
 /**
@@ -111,41 +114,45 @@ export function pgErrorToHttp(err: unknown, requestId?: string): HttpError | nul
     const code = (err as { code?: unknown })?.code;
     if (typeof code === "string" && CONNECTION_CODES.has(code)) {
       internal(err, requestId);
-      return new HttpError(503, "unavailable", "Database unavailable, retry later");
+      return new HttpError("unavailable", "Database unavailable, retry later");
     }
     return null;
   }
-  const custom = CUSTOM_STATUS[err.code];
-  if (custom) {
-    const code = err.hint && /^[a-z][a-z0-9_]*$/.test(err.hint) ? err.hint : custom[1];
-    const details = parseDetail(err.detail);
-    return new HttpError(custom[0], code, err.message, details, retryAfter(details));
+  const fallback = customSqlStates[err.code];
+  if (fallback) {
+    let code: ErrorCode = fallback;
+    if (err.hint && isErrorCode(err.hint)) code = err.hint;
+    else if (err.hint) {
+      log("warn", "uncatalogued SQL hint", { request_id: requestId, hint: err.hint });
+    }
+    const detail = parseDetail(err.detail);
+    return new HttpError(code, err.message, toIssues(detail), retryAfter(detail));
   }
   switch (err.code) {
     case "42501":
-      return new HttpError(403, "forbidden", "You are not allowed to do this");
+      return new HttpError("forbidden", "You are not allowed to do this");
     case "23505":
-      return new HttpError(409, "conflict", "This already exists", where(err));
+      return new HttpError("conflict", "This already exists", where(err));
     case "23503":
       return /still referenced/.test(err.detail ?? "")
-        ? new HttpError(409, "conflict", "This is still in use", where(err))
-        : new HttpError(404, "not_found", "A referenced row does not exist", where(err));
+        ? new HttpError("conflict", "This is still in use", where(err))
+        : new HttpError("not_found", "A referenced row does not exist", where(err));
     case "23514":
     case "23502":
     case "23P01":
-      return new HttpError(422, "unprocessable", "This violates a data rule", where(err));
+      return new HttpError("unprocessable", "This violates a data rule", where(err));
     case "40001":
     case "40P01":
-      return new HttpError(503, "retry_later", "The database was busy, retry later");
+      return new HttpError("retry_later", "The database was busy, retry later");
     case "57014":
-      return new HttpError(503, "unavailable", "The database took too long, retry later");
+      return new HttpError("unavailable", "The database took too long, retry later");
   }
   if (err.code.startsWith("22")) {
-    return new HttpError(400, "invalid_input", "A value has an invalid format", where(err));
+    return new HttpError("invalid_input", "A value has an invalid format", where(err));
   }
   if (err.code.startsWith("53") || err.code.startsWith("08")) {
     internal(err, requestId);
-    return new HttpError(503, "unavailable", "Database unavailable, retry later");
+    return new HttpError("unavailable", "Database unavailable, retry later");
   }
   return internal(err, requestId);
 }

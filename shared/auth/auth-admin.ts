@@ -3,7 +3,7 @@
 // caller, has accepted the change it belongs to (an invitation, a suspension), so RLS still
 // decides who may cause it.
 import { createClient, isAuthApiError, type SupabaseClient } from "@supabase/supabase-js";
-import { HttpError } from "./http-error.ts";
+import { HttpError } from "../core/errors.ts";
 
 let client: SupabaseClient | undefined;
 
@@ -46,7 +46,6 @@ export async function inviteByEmail(
   // Sent moments ago: the first mail still holds a valid link.
   if (isAuthApiError(error) && error.code === "over_email_send_rate_limit") return "invited";
   throw new HttpError(
-    502,
     "auth_unavailable",
     `Supabase Auth refused the invite: ${error.message}`,
   );
@@ -60,7 +59,6 @@ export async function setAuthBan(userId: string, banned: boolean): Promise<void>
   if (!error) return;
   if (isAuthApiError(error) && error.code === "user_not_found") return;
   throw new HttpError(
-    502,
     "auth_unavailable",
     `Supabase Auth refused the change: ${error.message}`,
   );

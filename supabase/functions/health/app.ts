@@ -1,0 +1,12 @@
+// Liveness of the whole path a user request takes: gateway, JWT check, database as that user.
+import { functionApp } from "../../../shared/http/app.ts";
+import { userRoutes } from "../../../shared/http/context.ts";
+
+const health = userRoutes().get("/", async (c) => {
+  const [row] = await c.var.db((tx) =>
+    tx<{ uid: string; role: string }[]>`select auth.uid() as uid, current_user as role`
+  );
+  return c.json({ ok: true, user_id: row.uid, db_role: row.role });
+});
+
+export const app = functionApp("health", "user").route("/", health);
