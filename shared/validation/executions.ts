@@ -141,9 +141,7 @@ export type ExecutionInput = z.infer<typeof executionInput>;
 export function executionInputOf(body: StartExecutionBody): ExecutionInput {
   return {
     prompts: body.prompts,
-    ...(body.reference_images?.length
-      ? { reference_images: body.reference_images }
-      : {}),
+    ...(body.reference_images?.length ? { reference_images: body.reference_images } : {}),
     ...(body.aspect_ratio ? { aspect_ratio: body.aspect_ratio } : {}),
     ...(body.image_size ? { image_size: body.image_size } : {}),
     uses_client_api_key: body.api_key !== undefined,
@@ -160,9 +158,7 @@ export const idempotencyKey = z.string()
 
 export const executionQuery = z.strictObject({
   /** `false` skips the per-prompt results (cheap progress polling). */
-  results: z.enum(["true", "false"]).default("true").transform((v) =>
-    v === "true"
-  ),
+  results: z.enum(["true", "false"]).default("true").transform((v) => v === "true"),
 });
 
 export const listExecutionsQuery = pageQuery.extend({

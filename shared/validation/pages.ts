@@ -71,9 +71,7 @@ export function pageFrom<R, T>(
   const last = page.at(-1);
   return {
     data: page.map(present),
-    next_cursor: rows.length > limit && last
-      ? encodeCursor(keysOf(last))
-      : null,
+    next_cursor: rows.length > limit && last ? encodeCursor(keysOf(last)) : null,
   };
 }
 

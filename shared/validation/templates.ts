@@ -113,9 +113,7 @@ export const templatePatch = z
       });
     }
     if (body.config === undefined) return;
-    const schema = body.workflow_type === "nano_banana"
-      ? nanoBananaConfig
-      : proBananaConfig;
+    const schema = body.workflow_type === "nano_banana" ? nanoBananaConfig : proBananaConfig;
     const result = schema.safeParse(body.config);
     if (!result.success) {
       for (const issue of result.error.issues) {

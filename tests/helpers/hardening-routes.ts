@@ -10,6 +10,7 @@ import {
   idempotencyKey,
   listExecutionsQuery,
   processBatchBody,
+  retryExecutionBody,
   startExecutionBody,
 } from "../../shared/validation/executions.ts";
 import {
@@ -473,6 +474,26 @@ export const routes: Route[] = [
     params: { id: "execution" },
     paramSchema: idParam,
     writes: true,
+  },
+  {
+    fn: "start-execution",
+    method: "POST",
+    path: "/:id/retry",
+    actor: "collabA",
+    params: { id: "execution" },
+    paramSchema: idParam,
+    body: { schema: retryExecutionBody, valid: () => ({ include_cancelled: true }) },
+    headers: { "idempotency-key": idempotencyKey },
+    writes: true,
+  },
+  {
+    fn: "start-execution",
+    method: "GET",
+    path: "/:id/archive",
+    actor: "collabA",
+    params: { id: "execution" },
+    paramSchema: idParam,
+    writes: false,
   },
   // process-batch -----------------------------------------------------------------------------
   {
