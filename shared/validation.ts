@@ -11,3 +11,4 @@ export * from "./validation/requests.ts";
 export * from "./validation/members.ts";
 export * from "./validation/tickets.ts";
 export * from "./validation/onboarding.ts";
+export * from "./validation/retention.ts";

@@ -120,6 +120,8 @@ select * from (values
   ('authenticated', 'function', 'assert_platform_admin()', 'EXECUTE'),
   ('authenticated', 'function', 'private.require_admin()', 'EXECUTE'),
   ('authenticated', 'function', 'private.execution_provider_costs(uuid[])', 'EXECUTE'),
+  -- retention: admins set a client's retention (the function refuses everyone else)
+  ('authenticated', 'function', 'private.set_client_retention(uuid,integer)', 'EXECUTE'),
   ('authenticated', 'function', 'private.analytics_success_by_client(date,date)', 'EXECUTE'),
   ('authenticated', 'function', 'private.analytics_top_workflows(integer,date,date)', 'EXECUTE'),
   ('authenticated', 'function', 'private.analytics_usage_by_month(uuid,date,date)', 'EXECUTE'),

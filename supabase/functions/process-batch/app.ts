@@ -9,6 +9,7 @@ import { functionApp } from "../../../shared/http/app.ts";
 import { serviceRoutes } from "../../../shared/http/context.ts";
 import { body } from "../../../shared/http/input.ts";
 import { processBatchBody } from "../../../shared/validation.ts";
+import { retention } from "./retention.ts";
 
 declare const EdgeRuntime: { waitUntil(promise: Promise<unknown>): void };
 
@@ -26,4 +27,5 @@ const link = serviceRoutes().post("/", body(processBatchBody), (c) => {
   return c.json({ accepted: true, execution_id }, 202);
 });
 
-export const app = functionApp("process-batch", "service").route("/", link);
+export const app = functionApp("process-batch", "service").route("/", link)
+  .route("/", retention);
