@@ -63,7 +63,7 @@ export class ZipWriter {
     let crc = 0;
     let size = 0;
     for await (const chunk of data) {
-      crc = crc32(chunk, crc);
+      crc = crc32(chunk, crc) >>> 0;
       size += chunk.length;
       this.#count(chunk.length);
       yield chunk;

@@ -8,6 +8,7 @@
 // stop being added once ARCHIVE_BUDGET_SECONDS (default 120) have passed; the rest are listed
 // in the manifest as `not_archived: "time_budget"` and the ZIP still closes properly.
 import { HttpError } from "../../../shared/core/errors.ts";
+import { log } from "../../../shared/core/log.ts";
 import { userRoutes } from "../../../shared/http/context.ts";
 import { params } from "../../../shared/http/input.ts";
 import { downloadAsUser } from "../../../shared/storage/results.ts";
@@ -87,9 +88,20 @@ export const archive = userRoutes()
     const iterator = zip();
     const stream = new ReadableStream<Uint8Array>({
       async pull(controller) {
-        const { value, done } = await iterator.next();
-        if (done) controller.close();
-        else controller.enqueue(value);
+        try {
+          const { value, done } = await iterator.next();
+          if (done) controller.close();
+          else controller.enqueue(value);
+        } catch (error) {
+          // The status line has gone out: the client sees a cut-off download, never a ZIP
+          // that looks complete.
+          log("error", "archive stream failed", {
+            execution_id: id,
+            request_id: c.var.requestId,
+            error: String(error),
+          });
+          controller.error(error);
+        }
       },
       async cancel() {
         aborted.abort();
