@@ -58,7 +58,7 @@ as $$
 begin
   if not (select private.is_admin()) then
     raise exception 'Only platform admins set a client''s retention'
-      using errcode = 'MS403', hint = 'forbidden';
+      using errcode = 'MS403', hint = 'admin_only';
   end if;
   if not exists (select 1 from public.clients c where c.id = p_client_id) then
     raise exception 'Client not found' using errcode = 'MS404', hint = 'client_not_found';

@@ -30,6 +30,7 @@ import {
   userParam,
   userPatch,
 } from "../../shared/validation/onboarding.ts";
+import { clientRetentionBody, retentionRunBody } from "../../shared/validation/retention.ts";
 import { requestCreate, requestDecision, requestsQuery } from "../../shared/validation/requests.ts";
 import {
   templateCreate,
@@ -503,6 +504,24 @@ export const routes: Route[] = [
     actor: "service",
     body: { schema: processBatchBody, valid: (ids) => ({ execution_id: ids.execution }) },
     bodyIds: { execution_id: "execution" },
+    writes: true,
+  },
+  {
+    fn: "process-batch",
+    method: "POST",
+    path: "/retention",
+    actor: "service",
+    body: { schema: retentionRunBody, valid: () => ({}) },
+    writes: true,
+  },
+  {
+    fn: "manage-members",
+    method: "PUT",
+    path: "/clients/:clientId/retention",
+    actor: "admin",
+    params: { clientId: "client" },
+    paramSchema: clientParam,
+    body: { schema: clientRetentionBody, valid: () => ({ retention_days: 120 }) },
     writes: true,
   },
   // health ------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ import { clients } from "./clients.ts";
 import { invitations } from "./invitations.ts";
 import { me } from "./me.ts";
 import { members } from "./members.ts";
+import { retention } from "./retention.ts";
 import { users } from "./users.ts";
 
 export const app = functionApp("manage-members", "user")
@@ -17,4 +18,5 @@ export const app = functionApp("manage-members", "user")
   .route("/", invitations)
   .route("/", audit)
   .route("/", clients)
-  .route("/", users);
+  .route("/", users)
+  .route("/", retention);
