@@ -5,6 +5,7 @@
 // nothing and is finished by the next one, and only the service may ask for a run.
 import assert from "node:assert/strict";
 import {
+  ACME_CLIENT,
   ACME_WORKFLOW,
   invoke,
   items,
@@ -150,3 +151,60 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "retention: only admins set a client's retention; bad input 400 and nothing written",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const admin = await userClient("admin@masstock.test");
+    const owner = await userClient("owner@acme.test");
+    const path = `manage-members/clients/${ACME_CLIENT}/retention`;
+    const stored = async () =>
+      (await db()<{ days: number }[]>`
+        select retention_days as days from private.client_retention
+        where client_id = ${ACME_CLIENT}`)[0]?.days ?? null;
+    const put = (client: typeof admin, body: unknown) => invokePut(client, path, body);
+    try {
+      const refused = await put(owner, { retention_days: 7 });
+      assert.equal(refused.status, 403);
+      assert.equal((refused.body as { error: { code: string } }).error.code, "admin_only");
+      assert.equal(await stored(), null);
+      for (const bad of [{ retention_days: 0 }, { retention_days: 1.5 }, { days: 30 }, {}]) {
+        const answer = await put(admin, bad);
+        assert.equal(answer.status, 400, JSON.stringify(bad));
+        assert.equal(await stored(), null);
+      }
+      const set = await put(admin, { retention_days: 30 });
+      assert.equal(set.status, 200, JSON.stringify(set.body));
+      assert.deepEqual(set.body, {
+        retention: { client_id: ACME_CLIENT, retention_days: 30, default: false },
+      });
+      assert.equal(await stored(), 30);
+      const reset = await put(admin, { retention_days: null });
+      assert.equal(reset.status, 200);
+      assert.deepEqual(reset.body, {
+        retention: { client_id: ACME_CLIENT, retention_days: 90, default: true },
+      });
+      assert.equal(await stored(), null);
+    } finally {
+      await closeAll();
+    }
+  },
+});
+
+async function invokePut(
+  client: Awaited<ReturnType<typeof userClient>>,
+  name: string,
+  body: unknown,
+) {
+  const { data, error, response } = await client.functions.invoke(name, {
+    method: "PUT",
+    body: body as Record<string, unknown>,
+  });
+  if (error) {
+    const res = (error as { context?: unknown }).context as Response;
+    return { status: res.status, body: await res.json() };
+  }
+  return { status: response?.status ?? 200, body: data };
+}
