@@ -7,8 +7,11 @@ import assert from "node:assert/strict";
 import {
   ACME_CLIENT,
   ACME_WORKFLOW,
+  functionsRunning,
   invoke,
   items,
+  killFunctions,
+  startFunctions,
   startStackGeminiFake,
   storedObjects,
   waitFor,
@@ -208,3 +211,53 @@ async function invokePut(
   }
   return { status: response?.status ?? 200, body: data };
 }
+
+Deno.test({
+  name: "retention: the functions host killed during a run loses nothing; the next run finishes",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const fake = startStackGeminiFake(0);
+    const collab = await userClient("collaborator@acme.test");
+    try {
+      await withBatchSettings({ max_attempts: 1 }, async () => {
+        const due: string[] = [];
+        for (let i = 0; i < 8; i++) due.push(await finishedRun(collab, `retention kill ${i}`));
+        const kept = await finishedRun(collab, "retention kill kept");
+        for (const id of due) await age(id, 200);
+        const keptItems = await items(kept);
+        const keptObjects = await storedObjects(kept);
+
+        await runRetention();
+        await waitFor("the first purge", async () => (await purgedAt(due[0])) !== null, 30_000, 5);
+        await killFunctions();
+        // Whatever the kill interrupted: each due run is purged, or keeps every row as it was.
+        for (const id of due) {
+          const rows = await items(id);
+          if (await purgedAt(id)) {
+            assert.ok(rows.every((r) => r.prompt_text === MARKER));
+            assert.deepEqual((await storedObjects(id)).rows, []);
+          } else {
+            assert.ok(rows.every((r) =>
+              r.prompt_text.startsWith("retention kill") ||
+              r.prompt_text.startsWith("[fake:blocked] retention kill")
+            ));
+          }
+        }
+        await startFunctions();
+        await runRetention();
+        await waitFor("every due run purged", async () => {
+          for (const id of due) if (!(await purgedAt(id))) return false;
+          return true;
+        }, 30_000);
+        for (const id of due) assert.deepEqual(await storedObjects(id), { rows: [], files: [] });
+        assert.deepEqual(await items(kept), keptItems, "the run not due is untouched");
+        assert.deepEqual(await storedObjects(kept), keptObjects);
+      });
+    } finally {
+      if (!functionsRunning()) await startFunctions();
+      await fake.close();
+      await closeAll();
+    }
+  },
+});
