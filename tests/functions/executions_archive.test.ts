@@ -6,12 +6,14 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
   ACME_WORKFLOW,
+  createWorkflow,
+  GLOBEX_CLIENT,
   invoke,
   items,
   startStackGeminiFake,
   waitForFinished,
 } from "../helpers/executions.ts";
-import { closeAll, stack, tokenFor } from "../helpers/stack.ts";
+import { closeAll, db, serviceClient, stack, tokenFor } from "../helpers/stack.ts";
 import { userClient } from "../helpers/stack.ts";
 
 function stackDir(): string {
@@ -119,6 +121,44 @@ Deno.test({
         listed.out.trim().split("\n").sort(),
         [manifest.items[0].file!, manifest.items[2].file!, "manifest.json"].sort(),
         "nothing but the completed images and the manifest",
+      );
+
+      // Storage decides per object, as the caller: a row pointing at another client's object
+      // (arranged as postgres) yields no bytes of it, only a manifest entry saying so.
+      const globex = await userClient("owner@globex.test");
+      const globexWorkflow = await createWorkflow(
+        { model: "gemini-3.1-flash-image", max_prompts: 10, requires_api_key: false },
+        { clientId: GLOBEX_CLIENT, name: `archive ${tag}` },
+      );
+      const theirs = await invoke<{ execution: { id: string } }>(globex, "start-execution", {
+        body: { workflow_id: globexWorkflow, prompts: [`globex secret ${tag}`] },
+      });
+      assert.equal(theirs.status, 202, JSON.stringify(theirs.body));
+      await waitForFinished(theirs.body.execution.id);
+      const foreignPath = `${theirs.body.execution.id}/secret_${tag}.png`;
+      const upload = await serviceClient().storage.from("workflow-results")
+        .upload(foreignPath, new Uint8Array([137, 80, 78, 71, 1, 2, 3]), {
+          contentType: "image/png",
+        });
+      assert.equal(upload.error, null);
+      await db()`update public.workflow_batch_results set result_storage_path = ${foreignPath}
+        where execution_id = ${id} and batch_index = 2`;
+      const mixed = await archive("collaborator@acme.test", id);
+      assert.equal(mixed.status, 200);
+      const mixedFile = join(dir, "mixed.zip");
+      await Deno.writeFile(mixedFile, new Uint8Array(await mixed.arrayBuffer()));
+      assert.equal((await unzip(["-t", mixedFile])).code, 0);
+      const mixedOut = join(dir, "mixed");
+      await unzip(["-q", mixedFile, "-d", mixedOut]);
+      const second = JSON.parse(
+        await Deno.readTextFile(join(mixedOut, "manifest.json")),
+      ) as Manifest & { items: { not_archived?: string }[] };
+      assert.equal(second.items[2].file, null);
+      assert.equal(second.items[2].not_archived, "storage_refused");
+      assert.deepEqual(
+        (await unzip(["-Z1", mixedFile])).out.trim().split("\n").sort(),
+        [second.items[0].file!, "manifest.json"].sort(),
+        "the other client's object is not in the archive",
       );
     } finally {
       await Deno.remove(dir, { recursive: true });
