@@ -12,3 +12,4 @@ export * from "./validation/members.ts";
 export * from "./validation/tickets.ts";
 export * from "./validation/onboarding.ts";
 export * from "./validation/retention.ts";
+export * from "./validation/responses.ts";

@@ -5,6 +5,8 @@
 //   /realtime/v1/websocket            stack/realtime-api.ts (websocket upgrade)
 //   /auth/v1/.well-known/jwks.json    the public signing keys, like Supabase Auth
 //   /auth/v1/*, /mail/api/v1/*        the Auth stand-in and its mail outbox (host/auth-routes.ts)
+//   /docs, /docs/openapi.json         the API reference: every function's openapi.json merged
+//                                     and an offline interactive page (host/docs.ts)
 //   /health                           readiness for the stack CLI
 // Run: deno run -A stack/functions-host.ts (env: PORT, STACK_DIR, SUPABASE_*; see the brief).
 import { join } from "node:path";
@@ -14,6 +16,7 @@ import { discoverFunctions } from "./host/function-loader.ts";
 import { type FunctionWorker, startWorkers } from "./host/function-workers.ts";
 import { gatewayJwtCheck } from "./host/gateway-auth.ts";
 import { authRoutes } from "./host/auth-routes.ts";
+import { docsRoutes } from "./host/docs.ts";
 import { withGatewayCors } from "./host/gateway-cors.ts";
 import { jsonError } from "./host/http-common.ts";
 import { repoRoot } from "./paths.ts";
@@ -123,6 +126,10 @@ async function main(): Promise<void> {
       log({ level: "error", msg: "function boot error", fn: fn.name, error: fn.bootError });
     }
   }
+  const docs = docsRoutes(names, async (name) => {
+    const worker = await functions.get(name)!.port();
+    return "error" in worker ? null : `http://127.0.0.1:${worker.port}/${name}/openapi.json`;
+  });
   const storage = await loadStorageHandler();
   const auth = authRoutes(keys, {
     dbUrl,
@@ -191,6 +198,10 @@ async function main(): Promise<void> {
     // Functions answer their own preflights (OPTIONS is forwarded like any method); Storage
     // and Auth sit behind the gateway's CORS plugin, as on Supabase.
     if (path.startsWith("/functions/v1/")) return await invokeFunction(req, url, info, requestId);
+    if (path === "/docs" || path.startsWith("/docs/")) {
+      const answer = docs(path);
+      if (answer) return await answer;
+    }
     if (path === "/storage/v1" || path.startsWith("/storage/v1/")) {
       return await withGatewayCors(req, async () => {
         if (!storage) return jsonError(404, "not_found", "Storage API is not installed");

@@ -8,6 +8,7 @@ export async function printUsage(state: StackState): Promise<void> {
 MasStock local stack (${state.instance})
   API (functions, storage, JWKS)  ${state.apiUrl}
   Functions                       ${state.apiUrl}/functions/v1/<name>
+  API reference (OpenAPI, try it) ${state.apiUrl}/docs   (merged spec: /docs/openapi.json)
   Realtime (Broadcast)            ${state.apiUrl.replace(/^http/, "ws")}/realtime/v1/websocket
   Database                        ${state.dbUrl}
   SUPABASE_ANON_KEY               ${state.anonKey}

@@ -10,6 +10,7 @@ import { errorBody, HttpError } from "../core/errors.ts";
 import { log } from "../core/log.ts";
 import { pgErrorToHttp } from "../db/pg-errors.ts";
 import { zodIssues } from "../validation/common.ts";
+import { specOf } from "./openapi.ts";
 import {
   asCaller,
   asServiceCaller,
@@ -119,6 +120,9 @@ export function functionApp(functionName: string, callers: Callers) {
   const app = new Hono<any>().basePath(`/${functionName}`);
   app.use("*", requestId());
   app.use("*", cors());
+  // The API description is public (no user needed), so it is routed before the identity check.
+  let spec: Promise<unknown> | undefined;
+  app.get("/openapi.json", async (c) => c.json(await (spec ??= specOf(app, functionName))));
   if (callers === "user") app.use("*", asCaller);
   else app.use("*", asServiceCaller);
   app.onError(onError);

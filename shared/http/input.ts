@@ -4,6 +4,7 @@
 // result as `c.req.valid("json" | "query" | "param" | "header")`. Each also carries its
 // target and schema, so the API description is built from the validators themselves.
 import type { MiddlewareHandler } from "hono";
+import { resolver, uniqueSymbol } from "hono-openapi";
 import type { z } from "zod";
 import { parse } from "../validation/common.ts";
 import { readJson } from "./body.ts";
@@ -44,7 +45,11 @@ function validator<Target extends InputTarget, T extends z.ZodType>(
     c.req.addValidatedData(target, value as Record<string, unknown>);
     await next();
   };
-  return Object.assign(mw, { [inputSpec]: { target, schema } }) as Validator<Target, T>;
+  // hono-openapi finds validators by its marker and describes them with their own schema.
+  return Object.assign(mw, {
+    [inputSpec]: { target, schema },
+    [uniqueSymbol]: { target, ...resolver(schema) },
+  }) as Validator<Target, T>;
 }
 
 /** A JSON body (415/413/400 from readJson first). */

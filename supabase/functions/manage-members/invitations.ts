@@ -3,6 +3,7 @@
 // private.accept_invitation (security definer, so kept out of the API-exposed schema). The
 // invitee hears of it by e-mail (Auth invite) or in GET /me.
 import { userRoutes } from "../../../shared/http/context.ts";
+import { describe } from "../../../shared/http/openapi.ts";
 import { body, params } from "../../../shared/http/input.ts";
 import {
   clientParam,
@@ -10,11 +11,17 @@ import {
   invitationAccept,
   invitationCreate,
 } from "../../../shared/validation.ts";
+import { responses } from "../../../shared/validation/responses.ts";
 import { deliverInvitation } from "./delivery.ts";
 
 export const invitations = userRoutes()
   .post(
     "/clients/:clientId/invitations",
+    describe({
+      summary: "Invite someone to a client (owners, admins)",
+      ok: [201, responses.invitationCreated],
+      refusals: [403, 404, 409],
+    }),
     params(clientParam),
     body(invitationCreate),
     async (c) => {
@@ -29,17 +36,35 @@ export const invitations = userRoutes()
       return c.json({ invitation: rest, token, notification }, 201);
     },
   )
-  .post("/invitations/accept", body(invitationAccept), async (c) => {
-    const { token } = c.req.valid("json");
-    const [{ member }] = await c.var.db((tx) =>
-      tx`select private.accept_invitation(${token}) as member`
-    );
-    return c.json({ member }, 201);
-  })
-  .delete("/invitations/:id", params(idParam), async (c) => {
-    const { id } = c.req.valid("param");
-    const [{ invitation }] = await c.var.db((tx) =>
-      tx`select public.revoke_invitation(${id}) as invitation`
-    );
-    return c.json({ invitation });
-  });
+  .post(
+    "/invitations/accept",
+    describe({
+      summary: "Accept an invitation by its token",
+      ok: [201, responses.member],
+      refusals: [403, 404, 409, 422],
+    }),
+    body(invitationAccept),
+    async (c) => {
+      const { token } = c.req.valid("json");
+      const [{ member }] = await c.var.db((tx) =>
+        tx`select private.accept_invitation(${token}) as member`
+      );
+      return c.json({ member }, 201);
+    },
+  )
+  .delete(
+    "/invitations/:id",
+    describe({
+      summary: "Revoke an invitation (owners, admins)",
+      ok: [200, responses.invitation],
+      refusals: [403, 404, 409],
+    }),
+    params(idParam),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const [{ invitation }] = await c.var.db((tx) =>
+        tx`select public.revoke_invitation(${id}) as invitation`
+      );
+      return c.json({ invitation });
+    },
+  );

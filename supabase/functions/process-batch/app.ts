@@ -7,25 +7,35 @@ import { log } from "../../../shared/core/log.ts";
 import { runLink } from "../../../shared/batch/link.ts";
 import { functionApp } from "../../../shared/http/app.ts";
 import { serviceRoutes } from "../../../shared/http/context.ts";
+import { describe } from "../../../shared/http/openapi.ts";
 import { body } from "../../../shared/http/input.ts";
 import { processBatchBody } from "../../../shared/validation.ts";
 import { retention } from "./retention.ts";
+import { responses } from "../../../shared/validation/responses.ts";
 
 declare const EdgeRuntime: { waitUntil(promise: Promise<unknown>): void };
 
-const link = serviceRoutes().post("/", body(processBatchBody), (c) => {
-  const { execution_id, via } = c.req.valid("json");
-  log("info", "batch link kicked", { execution_id, via });
-  EdgeRuntime.waitUntil(
-    runLink(execution_id).catch((err) =>
-      log("error", "batch link failed; the sweep will re-kick", {
-        execution_id,
-        error: String(err?.stack ?? err),
-      })
-    ),
-  );
-  return c.json({ accepted: true, execution_id }, 202);
-});
+const link = serviceRoutes().post(
+  "/",
+  describe({
+    summary: "Run one link of the batch chain (secret key)",
+    ok: [202, responses.accepted],
+  }),
+  body(processBatchBody),
+  (c) => {
+    const { execution_id, via } = c.req.valid("json");
+    log("info", "batch link kicked", { execution_id, via });
+    EdgeRuntime.waitUntil(
+      runLink(execution_id).catch((err) =>
+        log("error", "batch link failed; the sweep will re-kick", {
+          execution_id,
+          error: String(err?.stack ?? err),
+        })
+      ),
+    );
+    return c.json({ accepted: true, execution_id }, 202);
+  },
+);
 
 export const app = functionApp("process-batch", "service").route("/", link)
   .route("/", retention);
