@@ -4,7 +4,9 @@
 //   db advisors  Supabase's splinter lints (security + performance); any WARN or ERROR on a
 //                product object fails. INFO findings (unused indexes on a fresh database,
 //                RLS-on-no-policy for server-only tables) are printed, not gated.
+//   types        shared/types/database.ts is what @supabase/postgres-meta generates now.
 // Each gate counts as one test in the suite's totals and prints its offending lines.
+import { databaseTypesDrift } from "./database-types.ts";
 import { repoRoot } from "./paths.ts";
 import { ensureTool, supabaseCli } from "./tools.ts";
 
@@ -117,6 +119,17 @@ export async function dbAdvisors(dbUrl: string): Promise<GateResult> {
   return { name, ok: gated.length === 0, lines };
 }
 
+/** The committed shared/types/database.ts is what Supabase's generator makes from the schema. */
+export async function databaseTypesCurrent(dbUrl: string): Promise<GateResult> {
+  const name = "shared/types/database.ts matches postgres-meta's generated types";
+  try {
+    const drift = await databaseTypesDrift(dbUrl);
+    return { name, ok: drift === null, lines: drift ? [drift] : [] };
+  } catch (error) {
+    return { name, ok: false, lines: [(error as Error).message] };
+  }
+}
+
 export async function runDbGates(dbUrl: string): Promise<GateResult[]> {
-  return [await dbLint(dbUrl), await dbAdvisors(dbUrl)];
+  return [await dbLint(dbUrl), await dbAdvisors(dbUrl), await databaseTypesCurrent(dbUrl)];
 }

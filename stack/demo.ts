@@ -7,6 +7,7 @@
 // GEMINI_API_KEY set (and GOOGLE_GEMINI_BASE_URL unset) they call Google with the same code.
 import { createClient, type SupabaseClient } from "@supabase/supabase-js";
 import { join } from "node:path";
+import type { Database, Tables } from "../shared/types/database.ts";
 import { follow, type Progress } from "./demo-progress.ts";
 import { FAKE_SERVICE_LATENCY_MS, geminiFakeInfo, usesGeminiFake } from "./gemini-env.ts";
 import { stackPaths } from "./paths.ts";
@@ -39,22 +40,17 @@ const subjects = [
   "a macro shot of a dewy spider web",
 ];
 
-interface View {
-  id: string;
-  status: string;
-  model: string | null;
+// The answer's columns are the tables' own (the generated database types); the rest is what
+// start-execution adds.
+type View = Pick<Tables<"workflow_executions">, "id" | "status" | "model" | "duration_seconds"> & {
   progress: Progress;
   cost: { cost_so_far: number; revenue_so_far: number };
-  duration_seconds: number | null;
-  results?: {
-    batch_index: number;
+  results?: (Pick<Tables<"workflow_batch_results">, "batch_index" | "status" | "error_message"> & {
     prompt: string;
-    status: string;
-    error_message: string | null;
     storage_path: string | null;
     signed_url: string | null;
-  }[];
-}
+  })[];
+};
 
 function bar(p: Progress, width = 30): string {
   const filled = Math.round((p.done / Math.max(p.total, 1)) * width);
@@ -74,7 +70,7 @@ async function waitForHost(apiUrl: string): Promise<void> {
   throw new Error("the functions host did not come back");
 }
 
-async function view(client: SupabaseClient, id: string, results: boolean): Promise<View> {
+async function view(client: SupabaseClient<Database>, id: string, results: boolean): Promise<View> {
   const { data, error } = await client.functions.invoke(
     `start-execution/${id}${results ? "" : "?results=false"}`,
     { method: "GET" },
@@ -109,7 +105,7 @@ export async function runDemo(state: StackState): Promise<void> {
   try {
     const token = await tokenFor(state.instance, DEMO_USER);
     // As a signed-in frontend: supabase-js hands the user's token to Functions and Realtime.
-    const client = createClient(state.apiUrl, state.anonKey, {
+    const client = createClient<Database>(state.apiUrl, state.anonKey, {
       accessToken: () => Promise.resolve(token),
     });
     await client.realtime.setAuth();

@@ -3,6 +3,7 @@
 // on the caller's identity, exactly as PostgREST does, so RLS, constraints and triggers decide.
 import postgres from "postgres";
 import { fromPgTimestamp } from "../core/time.ts";
+import { installPromptImmediate } from "./immediate.ts";
 import { isRetryableTxError } from "./pg-errors.ts";
 
 export type Sql = postgres.Sql;
@@ -18,6 +19,8 @@ export function db(): Sql {
   if (!pool) {
     const url = Deno.env.get("SUPABASE_DB_URL");
     if (!url) throw new Error("SUPABASE_DB_URL is not set");
+    // postgres.js defers every write to setImmediate, a 1 ms timer on Deno 2.1 (immediate.ts).
+    installPromptImmediate();
     pool = postgres(url, {
       // Supabase's transaction pooler (port 6543) cannot keep named prepared statements.
       prepare: false,

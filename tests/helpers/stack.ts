@@ -4,6 +4,7 @@
 import { createClient, type SupabaseClient } from "@supabase/supabase-js";
 import postgres from "postgres";
 import { loadOrCreateKeys, mintAccessToken, type StackKeys } from "../../stack/keys.ts";
+import type { Database } from "../../shared/types/database.ts";
 import type { StackState } from "../../stack/stack.ts";
 
 export type { StackState };
@@ -65,25 +66,28 @@ export async function tokenFor(
   });
 }
 
-function client(apiKey: string, bearer?: string): SupabaseClient {
-  return createClient(stack().apiUrl, apiKey, {
+/** supabase-js typed with the generated database types, as a frontend would use it. */
+export type Client = SupabaseClient<Database>;
+
+function client(apiKey: string, bearer?: string): Client {
+  return createClient<Database>(stack().apiUrl, apiKey, {
     global: bearer ? { headers: { Authorization: `Bearer ${bearer}` } } : {},
     auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
   });
 }
 
 /** The frontend before sign-in: anon key only. */
-export function anonClient(): SupabaseClient {
+export function anonClient(): Client {
   return client(stack().anonKey);
 }
 
 /** The frontend signed in as `email`. */
-export async function userClient(email: string): Promise<SupabaseClient> {
+export async function userClient(email: string): Promise<Client> {
   return client(stack().anonKey, await tokenFor(email));
 }
 
 /** A server-side caller (pg_net, cron, webhooks): the sb_secret_ key in the apikey header. */
-export function serviceClient(): SupabaseClient {
+export function serviceClient(): Client {
   return client(stack().secretKey);
 }
 
