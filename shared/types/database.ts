@@ -528,6 +528,7 @@ export type Database = {
           client_id: string;
           completed_at: string | null;
           concurrency: number;
+          content_purged_at: string | null;
           created_at: string;
           duration_seconds: number | null;
           error_code: string | null;
@@ -542,6 +543,8 @@ export type Database = {
           output_data: Json | null;
           provider_cost: number | null;
           request_hash: string | null;
+          retry_indexes: number[] | null;
+          retry_of: string | null;
           started_at: string | null;
           status: string;
           storage_reconciled_at: string | null;
@@ -554,6 +557,7 @@ export type Database = {
           client_id: string;
           completed_at?: string | null;
           concurrency?: number;
+          content_purged_at?: string | null;
           created_at?: string;
           duration_seconds?: number | null;
           error_code?: string | null;
@@ -568,6 +572,8 @@ export type Database = {
           output_data?: Json | null;
           provider_cost?: number | null;
           request_hash?: string | null;
+          retry_indexes?: number[] | null;
+          retry_of?: string | null;
           started_at?: string | null;
           status?: string;
           storage_reconciled_at?: string | null;
@@ -580,6 +586,7 @@ export type Database = {
           client_id?: string;
           completed_at?: string | null;
           concurrency?: number;
+          content_purged_at?: string | null;
           created_at?: string;
           duration_seconds?: number | null;
           error_code?: string | null;
@@ -594,6 +601,8 @@ export type Database = {
           output_data?: Json | null;
           provider_cost?: number | null;
           request_hash?: string | null;
+          retry_indexes?: number[] | null;
+          retry_of?: string | null;
           started_at?: string | null;
           status?: string;
           storage_reconciled_at?: string | null;
@@ -608,6 +617,13 @@ export type Database = {
             columns: ["client_id"];
             isOneToOne: false;
             referencedRelation: "clients";
+            referencedColumns: ["id"];
+          },
+          {
+            foreignKeyName: "workflow_executions_retry_of_fkey";
+            columns: ["retry_of"];
+            isOneToOne: false;
+            referencedRelation: "workflow_executions";
             referencedColumns: ["id"];
           },
           {
@@ -870,6 +886,16 @@ export type Database = {
       my_capabilities: { Args: Record<PropertyKey, never>; Returns: Json };
       propagate_template: {
         Args: { p_dry_run: boolean; p_template_id: string };
+        Returns: Json;
+      };
+      retry_execution: {
+        Args: {
+          p_execution_id: string;
+          p_idempotency_key?: string;
+          p_include_cancelled?: boolean;
+          p_request_hash?: string;
+          p_uses_client_api_key?: boolean;
+        };
         Returns: Json;
       };
       revoke_invitation: { Args: { p_invitation_id: string }; Returns: Json };
