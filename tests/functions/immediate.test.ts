@@ -43,7 +43,10 @@ Deno.test("current Deno already has setImmediate: the shim does not install", ()
 // in bench/, not asserted here.
 const PROBE = `
 import postgres from "npm:postgres@3.4.9";
-import { installPromptImmediate } from "${new URL("../../shared/db/immediate.ts", import.meta.url)}";
+import { installPromptImmediate } from "${new URL(
+  "../../shared/db/immediate.ts",
+  import.meta.url,
+)}";
 const before = typeof globalThis.setImmediate;
 const installed = installPromptImmediate();
 const sql = postgres(Deno.args[0], { max: 1, prepare: false, onnotice: () => {} });

@@ -42,8 +42,7 @@ export const archive = userRoutes()
   .get(
     "/:id/archive",
     describe({
-      summary:
-        "ZIP of every completed image and a manifest, streamed from Storage",
+      summary: "ZIP of every completed image and a manifest, streamed from Storage",
       ok: [200],
       refusals: [404],
     }),

@@ -1,10 +1,7 @@
 // GET /start-execution: the caller's visible executions (RLS), newest first, filtered by
 // status / workflow, keyset-paginated on (created_at, id) so pages stay stable while new runs
 // start.
-import {
-  clientPage,
-  withoutPageKeys,
-} from "../../../shared/db/client-pages.ts";
+import { clientPage, withoutPageKeys } from "../../../shared/db/client-pages.ts";
 import { userRoutes } from "../../../shared/http/context.ts";
 import { describe } from "../../../shared/http/openapi.ts";
 import { query } from "../../../shared/http/input.ts";
@@ -50,9 +47,7 @@ export const list = userRoutes()
             ...(cost
               ? {
                 unit_cost: Number(cost.unit_cost),
-                provider_cost: cost.provider_cost === null
-                  ? null
-                  : Number(cost.provider_cost),
+                provider_cost: cost.provider_cost === null ? null : Number(cost.provider_cost),
               }
               : {}),
           };

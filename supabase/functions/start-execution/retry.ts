@@ -11,11 +11,7 @@ import { headers, optionalBody, params } from "../../../shared/http/input.ts";
 import { describe } from "../../../shared/http/openapi.ts";
 import { responses } from "../../../shared/validation/responses.ts";
 import { encryptApiKey, requestHash } from "../../../shared/secrets/secrets.ts";
-import {
-  idempotencyKey,
-  idParam,
-  retryExecutionBody,
-} from "../../../shared/validation.ts";
+import { idempotencyKey, idParam, retryExecutionBody } from "../../../shared/validation.ts";
 import { loadExecution, presentExecution } from "./view.ts";
 
 const retryHeaders = z.object({ "Idempotency-Key": idempotencyKey.optional() });
@@ -30,8 +26,7 @@ export const retry = userRoutes()
   .post(
     "/:id/retry",
     describe({
-      summary:
-        "Re-run the failed (optionally cancelled) items as a new execution",
+      summary: "Re-run the failed (optionally cancelled) items as a new execution",
       ok: [202, responses.started],
       refusals: [404, 409, 422, 429],
     }),
@@ -47,9 +42,7 @@ export const retry = userRoutes()
 
       const retried = await c.var.db(async (tx) => {
         const [{ r }] = await tx<{ r: Retried }[]>`
-          select public.retry_execution(${id}, ${body.include_cancelled}, ${
-          key ?? null
-        },
+          select public.retry_execution(${id}, ${body.include_cancelled}, ${key ?? null},
             ${hash}, ${body.api_key !== undefined}) as r`;
         if (!r.replayed && body.api_key !== undefined) {
           const sealed = await encryptApiKey(body.api_key, r.id);
@@ -68,9 +61,7 @@ export const retry = userRoutes()
           }],
         );
       }
-      const loaded = await c.var.db((tx) =>
-        loadExecution(tx, retried.id, false)
-      );
+      const loaded = await c.var.db((tx) => loadExecution(tx, retried.id, false));
       if (!loaded) throw new HttpError("not_found", "No such execution");
       const execution = await presentExecution(loaded, null, false);
       if (retried.replayed) return c.json({ execution, replayed: true }, 200);

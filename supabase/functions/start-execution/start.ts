@@ -67,9 +67,7 @@ export const start = userRoutes()
         const [created] = await tx<ExecutionRow[]>`
       insert into public.workflow_executions as e
         (workflow_id, client_id, triggered_by_user_id, input_data, idempotency_key, request_hash)
-      select w.id, w.client_id, (select auth.uid()), ${tx.json(input)}, ${
-          key ?? null
-        }, ${hash}
+      select w.id, w.client_id, (select auth.uid()), ${tx.json(input)}, ${key ?? null}, ${hash}
       from public.workflows w
       where w.id = ${body.workflow_id}
       on conflict (triggered_by_user_id, idempotency_key) where idempotency_key is not null
@@ -112,9 +110,7 @@ export const start = userRoutes()
             }],
           );
         }
-        const loaded = await c.var.db((tx) =>
-          loadExecution(tx, outcome.existing.id, false)
-        );
+        const loaded = await c.var.db((tx) => loadExecution(tx, outcome.existing.id, false));
         if (!loaded) throw new HttpError("not_found", "No such execution");
         return c.json(
           {

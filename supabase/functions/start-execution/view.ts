@@ -153,9 +153,7 @@ export async function loadExecution(
   withResults: boolean,
 ): Promise<Loaded | null> {
   const [execution] = await tx<ExecutionRow[]>`
-    select ${
-    executionColumns(tx)
-  } from public.workflow_executions e where e.id = ${id}`;
+    select ${executionColumns(tx)} from public.workflow_executions e where e.id = ${id}`;
   if (!execution) return null;
   const [counts] = await tx<Counts[]>`
     select count(*)::int as total,
@@ -252,9 +250,7 @@ export async function presentExecution(
     },
   };
   if (withResults) {
-    const urls = accessToken
-      ? await stableSignedUrls(loaded, accessToken, claims)
-      : new Map();
+    const urls = accessToken ? await stableSignedUrls(loaded, accessToken, claims) : new Map();
     body.results = loaded.results.map((r) => {
       const signed = r.storage_path ? urls.get(r.storage_path) : undefined;
       return {
