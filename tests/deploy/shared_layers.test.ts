@@ -1,5 +1,6 @@
 // shared/ is layered, and no import runs upward (nor sideways between folders of one layer):
-//   0 core        errors (with the error-code catalogue), logging, the timestamp format
+//   0 core        errors (with the error-code catalogue), logging, the timestamp format;
+//     types       the generated database types
 //   1 validation  the zod schemas frontends import: zod and core only, no hono, no Deno API
 //   2 db, secrets, storage, gemini   one outside system each
 //   3 auth        who is calling (reads db's claims type)
@@ -10,6 +11,8 @@ import assert from "node:assert/strict";
 
 const layers: Record<string, number> = {
   core: 0,
+  // generated database types (deno task gen-types): imports nothing
+  types: 0,
   validation: 1,
   db: 2,
   secrets: 2,
