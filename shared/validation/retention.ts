@@ -12,3 +12,15 @@ export const clientRetentionBody = z.strictObject({
   }).min(1, { message: "must be at least 1 day" })
     .max(3650, { message: "must be at most 3650 days" }).nullable(),
 });
+
+/** The answers of the two retention routes (for the API description). */
+export const retentionResponses = {
+  runAccepted: z.object({ accepted: z.boolean() }),
+  clientRetention: z.object({
+    retention: z.object({
+      client_id: z.uuid(),
+      retention_days: z.number().int(),
+      default: z.boolean(),
+    }),
+  }),
+};

@@ -5,12 +5,17 @@ import { log } from "../../../shared/core/log.ts";
 import { runRetention } from "../../../shared/batch/retention.ts";
 import { serviceRoutes } from "../../../shared/http/context.ts";
 import { body } from "../../../shared/http/input.ts";
-import { retentionRunBody } from "../../../shared/validation.ts";
+import { describe } from "../../../shared/http/openapi.ts";
+import { retentionResponses, retentionRunBody } from "../../../shared/validation.ts";
 
 declare const EdgeRuntime: { waitUntil(promise: Promise<unknown>): void };
 
 export const retention = serviceRoutes().post(
   "/retention",
+  describe({
+    summary: "Run retention: remove past-retention images, then scrub inputs (secret key)",
+    ok: [202, retentionResponses.runAccepted],
+  }),
   body(retentionRunBody),
   (c) => {
     EdgeRuntime.waitUntil(
