@@ -91,6 +91,10 @@ const catalogue = {
     status: 422,
     meaning: "a retry may re-run only the original's failed or cancelled items",
   },
+  content_purged: {
+    status: 422,
+    meaning: "retention removed the execution's prompts and images",
+  },
   nothing_to_retry: { status: 422, meaning: "the execution has no failed (or cancelled) items" },
   invalid_prompt: { status: 422, meaning: "a prompt is blank or too long" },
   invalid_transition: { status: 422, meaning: "the ticket cannot move to this status" },

@@ -5,7 +5,7 @@
 begin;
 set local search_path = public, extensions;
 set local client_min_messages = error;
-select plan(17);
+select plan(18);
 
 select tests.create_rls_fixtures();
 
@@ -85,6 +85,12 @@ select is(
   (select count(*)::int from public.workflow_batch_results r join original_items o using (id)
    where (r.status, r.prompt_text, r.result_storage_path) is distinct from (o.status, o.prompt_text, o.result_storage_path)),
   0, 'the originals'' items are untouched');
+
+-- once retention has scrubbed the original, its marker prompts are not re-run
+update public.workflow_executions set content_purged_at = now() where id = tests.fx('exec_a_spare');
+select is(tests.try_as('collab-a@rls.test', format('select public.retry_execution(%L, true, %L)',
+    tests.fx('exec_a_spare'), 'k2')),
+  'error:MS422', 'a run whose content retention removed cannot be retried');
 
 select * from finish();
 rollback;
