@@ -16,12 +16,13 @@ export interface RetentionRun {
   skipped: number;
 }
 
-export async function runRetention(): Promise<RetentionRun> {
+export async function runRetention(maxExecutions?: number): Promise<RetentionRun> {
   const started = Date.now();
   const due = await asService((tx) =>
     tx<{ execution_id: string }[]>`
-      select d.execution_id from private.retention_due(
-        (select s.executions_per_run from private.retention_settings s)) d`
+      select d.execution_id from private.retention_due(least(
+        (select s.executions_per_run from private.retention_settings s),
+        ${maxExecutions ?? null}::integer)) d`
   );
   const run: RetentionRun = { purged: 0, objects_removed: 0, skipped: 0 };
   for (const { execution_id } of due) {

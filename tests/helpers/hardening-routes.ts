@@ -511,7 +511,7 @@ export const routes: Route[] = [
     method: "POST",
     path: "/retention",
     actor: "service",
-    body: { schema: retentionRunBody, valid: () => ({}) },
+    body: { schema: retentionRunBody, valid: () => ({ max_executions: 10 }) },
     writes: true,
   },
   {

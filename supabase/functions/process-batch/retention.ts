@@ -18,8 +18,9 @@ export const retention = serviceRoutes().post(
   }),
   body(retentionRunBody),
   (c) => {
+    const { max_executions } = c.req.valid("json");
     EdgeRuntime.waitUntil(
-      runRetention().catch((err) =>
+      runRetention(max_executions).catch((err) =>
         log("error", "retention run failed; the next run resumes", {
           error: String(err?.stack ?? err),
         })
