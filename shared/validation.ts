@@ -11,5 +11,6 @@ export * from "./validation/requests.ts";
 export * from "./validation/members.ts";
 export * from "./validation/tickets.ts";
 export * from "./validation/onboarding.ts";
+export * from "./validation/retention.ts";
 export * from "./validation/responses.ts";
 export * from "./validation/client-keys.ts";

@@ -59,6 +59,10 @@ const catalogue = {
   conflict: { status: 409, meaning: "this already exists, or is still in use" },
   already_member: { status: 409, meaning: "the person is already a member of the client" },
   already_finished: { status: 409, meaning: "the execution has already finished" },
+  execution_running: {
+    status: 409,
+    meaning: "the execution is still running; retry or archive it once it has finished",
+  },
   api_key_already_stored: { status: 409, meaning: "the execution already holds an API key" },
   idempotency_key_reused: {
     status: 409,
@@ -97,6 +101,15 @@ const catalogue = {
     status: 422,
     meaning: "the workflow or its model does not offer this image size",
   },
+  invalid_retry: {
+    status: 422,
+    meaning: "a retry may re-run only the original's failed or cancelled items",
+  },
+  content_purged: {
+    status: 422,
+    meaning: "retention removed the execution's prompts and images",
+  },
+  nothing_to_retry: { status: 422, meaning: "the execution has no failed (or cancelled) items" },
   invalid_prompt: { status: 422, meaning: "a prompt is blank or too long" },
   invalid_transition: { status: 422, meaning: "the ticket cannot move to this status" },
   invitation_expired: { status: 422, meaning: "the invitation has expired" },

@@ -8,8 +8,10 @@ const tooLarge = () =>
   new HttpError("payload_too_large", `body must be at most ${maxBodyBytes} bytes`);
 
 // fatal: a body that is not UTF-8 is refused rather than silently patched with U+FFFD
-// (which would store something the caller never sent).
-const utf8 = new TextDecoder("utf-8", { fatal: true });
+// (which would store something the caller never sent). ignoreBOM keeps a leading U+FEFF in
+// the text, so JSON.parse refuses it as every route's "not JSON" instead of the decoder
+// dropping it silently for routes whose body may be `{}`.
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 /** The body's bytes, refusing (413) as soon as it grows past the limit, chunked or not. */
 async function readCapped(req: Request): Promise<Uint8Array> {

@@ -72,3 +72,11 @@ export const headers = <T extends z.ZodObject>(schema: T) =>
         return value === null ? [] : [[name, value]];
       }),
     ));
+
+/** A JSON body that may be left out entirely (no content-type, no bytes): then `{}` is parsed. */
+export const optionalBody = <T extends z.ZodType>(schema: T) =>
+  validator("json", schema, (req) => {
+    const declared = req.headers.get("content-length");
+    const absent = !req.headers.get("content-type") && (declared === null || declared === "0");
+    return absent ? {} : readJson(req);
+  });

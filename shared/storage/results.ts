@@ -125,3 +125,25 @@ export async function signedUrlsAsUser(
   }
   return out;
 }
+
+/**
+ * One result object downloaded with the caller's own access token (Storage's RLS decides), as
+ * a stream: null when Storage refuses or has no such object. The body is not buffered here.
+ */
+export async function downloadAsUser(
+  accessToken: string,
+  path: string,
+  signal?: AbortSignal,
+): Promise<ReadableStream<Uint8Array> | null> {
+  const apiKey = firstKey(Deno.env.get("SUPABASE_PUBLISHABLE_KEYS")) ?? env("SUPABASE_ANON_KEY");
+  const encoded = path.split("/").map(encodeURIComponent).join("/");
+  const res = await fetch(
+    `${env("SUPABASE_URL")}/storage/v1/object/authenticated/${RESULTS_BUCKET}/${encoded}`,
+    { headers: { Authorization: `Bearer ${accessToken}`, apikey: apiKey }, signal },
+  );
+  if (!res.ok || !res.body) {
+    await res.body?.cancel();
+    return null;
+  }
+  return res.body;
+}

@@ -609,6 +609,7 @@ export type Database = {
           client_id: string;
           completed_at: string | null;
           concurrency: number;
+          content_purged_at: string | null;
           created_at: string;
           duration_seconds: number | null;
           error_code: string | null;
@@ -623,6 +624,8 @@ export type Database = {
           output_data: Json | null;
           provider_cost: number | null;
           request_hash: string | null;
+          retry_indexes: number[] | null;
+          retry_of: string | null;
           started_at: string | null;
           status: string;
           storage_reconciled_at: string | null;
@@ -635,6 +638,7 @@ export type Database = {
           client_id: string;
           completed_at?: string | null;
           concurrency?: number;
+          content_purged_at?: string | null;
           created_at?: string;
           duration_seconds?: number | null;
           error_code?: string | null;
@@ -649,6 +653,8 @@ export type Database = {
           output_data?: Json | null;
           provider_cost?: number | null;
           request_hash?: string | null;
+          retry_indexes?: number[] | null;
+          retry_of?: string | null;
           started_at?: string | null;
           status?: string;
           storage_reconciled_at?: string | null;
@@ -661,6 +667,7 @@ export type Database = {
           client_id?: string;
           completed_at?: string | null;
           concurrency?: number;
+          content_purged_at?: string | null;
           created_at?: string;
           duration_seconds?: number | null;
           error_code?: string | null;
@@ -675,6 +682,8 @@ export type Database = {
           output_data?: Json | null;
           provider_cost?: number | null;
           request_hash?: string | null;
+          retry_indexes?: number[] | null;
+          retry_of?: string | null;
           started_at?: string | null;
           status?: string;
           storage_reconciled_at?: string | null;
@@ -689,6 +698,13 @@ export type Database = {
             columns: ["client_id"];
             isOneToOne: false;
             referencedRelation: "clients";
+            referencedColumns: ["id"];
+          },
+          {
+            foreignKeyName: "workflow_executions_retry_of_fkey";
+            columns: ["retry_of"];
+            isOneToOne: false;
+            referencedRelation: "workflow_executions";
             referencedColumns: ["id"];
           },
           {
@@ -951,6 +967,16 @@ export type Database = {
       my_capabilities: { Args: Record<PropertyKey, never>; Returns: Json };
       propagate_template: {
         Args: { p_dry_run: boolean; p_template_id: string };
+        Returns: Json;
+      };
+      retry_execution: {
+        Args: {
+          p_execution_id: string;
+          p_idempotency_key?: string;
+          p_include_cancelled?: boolean;
+          p_request_hash?: string;
+          p_uses_client_api_key?: boolean;
+        };
         Returns: Json;
       };
       revoke_invitation: { Args: { p_invitation_id: string }; Returns: Json };

@@ -21,14 +21,24 @@ export function zodIssues(error: z.ZodError): Issue[] {
   return error.issues.flatMap((issue) => {
     const at = issue.path.map(String);
     if (issue.code === "unrecognized_keys") {
-      return issue.keys.map((key) => ({ field: [...at, key].join("."), message: "unknown field" }));
+      return issue.keys.map((key) => ({
+        field: [...at, key].join("."),
+        message: "unknown field",
+      }));
     }
-    return [{ field: at.length ? at.join(".") : "(body)", message: issue.message }];
+    return [{
+      field: at.length ? at.join(".") : "(body)",
+      message: issue.message,
+    }];
   });
 }
 
 /** Validates `value` against `schema`; throws HttpError 400 `invalid_request` naming every bad field. */
-export function parse<T extends z.ZodType>(schema: T, value: unknown, where: string): z.infer<T> {
+export function parse<T extends z.ZodType>(
+  schema: T,
+  value: unknown,
+  where: string,
+): z.infer<T> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const details = zodIssues(result.error);

@@ -5,7 +5,11 @@ import { z } from "zod";
 import { text, uuid } from "./common.ts";
 import { pageQuery } from "./pages.ts";
 
-export const imageMimeTypes = ["image/png", "image/jpeg", "image/webp"] as const;
+export const imageMimeTypes = [
+  "image/png",
+  "image/jpeg",
+  "image/webp",
+] as const;
 // Gemini's imageConfig vocabulary (every value some model accepts). Which of them a given
 // workflow's model offers is the model catalogue's call (public.image_models): the database
 // refuses the rest with 422 naming the field.
@@ -49,17 +53,27 @@ const base64 = z.string()
   .max(maxReferenceImageBase64, {
     message: `must decode to at most ${maxReferenceImageBytes} bytes`,
   })
-  .regex(/^[A-Za-z0-9+/]+={0,2}$/, { message: "must be base64 (no data: prefix)" });
+  .regex(/^[A-Za-z0-9+/]+={0,2}$/, {
+    message: "must be base64 (no data: prefix)",
+  });
 
 export const referenceImage = z.strictObject({
-  mime_type: z.enum(imageMimeTypes, { message: `must be one of ${imageMimeTypes.join(", ")}` }),
+  mime_type: z.enum(imageMimeTypes, {
+    message: `must be one of ${imageMimeTypes.join(", ")}`,
+  }),
   data: base64,
 });
 
-const referenceImages = z.array(referenceImage, { message: "must be a list of images" })
-  .max(maxReferenceImages, { message: `must contain at most ${maxReferenceImages} images` })
+const referenceImages = z.array(referenceImage, {
+  message: "must be a list of images",
+})
+  .max(maxReferenceImages, {
+    message: `must contain at most ${maxReferenceImages} images`,
+  })
   .refine(
-    (images) => images.reduce((n, i) => n + i.data.length, 0) <= maxReferenceImagesTotalBase64,
+    (images) =>
+      images.reduce((n, i) => n + i.data.length, 0) <=
+        maxReferenceImagesTotalBase64,
     { message: "must hold at most 12 MiB of images in all" },
   );
 
@@ -77,13 +91,26 @@ export const startExecutionBody = z.strictObject({
   workflow_id: uuid,
   prompts: promptList(text(maxPromptLength)),
   reference_images: referenceImages.optional(),
-  aspect_ratio: z.enum(aspectRatios, { message: `must be one of ${aspectRatios.join(", ")}` })
+  aspect_ratio: z.enum(aspectRatios, {
+    message: `must be one of ${aspectRatios.join(", ")}`,
+  })
     .optional(),
-  image_size: z.enum(imageSizes, { message: `must be one of ${imageSizes.join(", ")}` })
+  image_size: z.enum(imageSizes, {
+    message: `must be one of ${imageSizes.join(", ")}`,
+  })
     .optional(),
   api_key: geminiApiKey.optional(),
 });
 export type StartExecutionBody = z.infer<typeof startExecutionBody>;
+
+/** POST /:id/retry: which items to re-run, and the client's key for a bring-your-own-key workflow. */
+export const retryExecutionBody = z.strictObject({
+  include_cancelled: z.boolean({ message: "must be true or false" }).default(
+    false,
+  ),
+  api_key: startExecutionBody.shape.api_key,
+});
+export type RetryExecutionBody = z.infer<typeof retryExecutionBody>;
 
 /**
  * workflow_executions.input_data as the database accepts it, whoever writes the row
@@ -93,7 +120,9 @@ export type StartExecutionBody = z.infer<typeof startExecutionBody>;
  */
 export const executionInput = z.strictObject({
   prompts: promptList(
-    z.string().max(maxPromptLength, { message: `must be at most ${maxPromptLength} characters` })
+    z.string().max(maxPromptLength, {
+      message: `must be at most ${maxPromptLength} characters`,
+    })
       .refine((p) => p.trim().length > 0, { message: "must not be empty" }),
   ),
   reference_images: referenceImages.optional(),
@@ -123,7 +152,9 @@ export function executionInputOf(body: StartExecutionBody): ExecutionInput {
 export const idempotencyKey = z.string()
   .min(1, { message: "must not be empty" })
   .max(200, { message: "must be at most 200 characters" })
-  .regex(/^[\x21-\x7e]+$/, { message: "must be printable ASCII without spaces" });
+  .regex(/^[\x21-\x7e]+$/, {
+    message: "must be printable ASCII without spaces",
+  });
 
 export const executionQuery = z.strictObject({
   /** `false` skips the per-prompt results (cheap progress polling). */
@@ -146,14 +177,17 @@ export const chainKickBody = z.strictObject({ execution_id: uuid });
  */
 export const executionInsertWebhookBody = z.strictObject({
   type: z.literal("INSERT", { message: 'must be "INSERT"' }),
-  table: z.literal("workflow_executions", { message: 'must be "workflow_executions"' }),
+  table: z.literal("workflow_executions", {
+    message: 'must be "workflow_executions"',
+  }),
   schema: z.literal("public", { message: 'must be "public"' }),
   record: z.looseObject({ id: uuid }, { message: "must be the inserted row" }),
   old_record: z.null({ message: "must be null for an INSERT" }),
 });
 
 function isWebhookShaped(value: unknown): boolean {
-  return typeof value === "object" && value !== null && !Array.isArray(value) && "type" in value;
+  return typeof value === "object" && value !== null && !Array.isArray(value) &&
+    "type" in value;
 }
 
 /**
@@ -163,14 +197,18 @@ function isWebhookShaped(value: unknown): boolean {
  */
 export const processBatchBody = z.unknown().transform((value, ctx) => {
   const webhook = isWebhookShaped(value);
-  const result = (webhook ? executionInsertWebhookBody : chainKickBody).safeParse(value);
+  const result = (webhook ? executionInsertWebhookBody : chainKickBody)
+    .safeParse(value);
   if (!result.success) {
     for (const issue of result.error.issues) {
       ctx.addIssue(issue as Parameters<typeof ctx.addIssue>[0]);
     }
     return z.NEVER;
   }
-  const data = result.data as { execution_id?: string; record?: { id: string } };
+  const data = result.data as {
+    execution_id?: string;
+    record?: { id: string };
+  };
   return {
     execution_id: (data.execution_id ?? data.record?.id) as string,
     via: webhook ? "webhook" : "chain",

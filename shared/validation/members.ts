@@ -10,7 +10,9 @@ export const memberParam = z.strictObject({ clientId: uuid, userId: uuid });
 
 /** POST /manage-members/clients/:clientId/invitations */
 export const invitationCreate = z.strictObject({
-  email: z.string().trim().max(320, { message: "must be at most 320 characters" })
+  email: z.string().trim().max(320, {
+    message: "must be at most 320 characters",
+  })
     .pipe(z.email({ message: "must be an e-mail address" }))
     .transform((e) => e.toLowerCase()),
   role: z.enum(clientRoles),

@@ -4,7 +4,9 @@ import { z } from "zod";
 import { text, uuid } from "./common.ts";
 import { pageQuery } from "./pages.ts";
 
-const email = z.string().trim().max(320, { message: "must be at most 320 characters" })
+const email = z.string().trim().max(320, {
+  message: "must be at most 320 characters",
+})
   .pipe(z.email({ message: "must be an e-mail address" }))
   .transform((e) => e.toLowerCase());
 
@@ -18,10 +20,13 @@ export const clientCreate = z.strictObject({
   email,
   owner_user_id: uuid.optional(),
   owner_email: email.optional(),
-}).refine((b) => (b.owner_user_id === undefined) !== (b.owner_email === undefined), {
-  message: "send exactly one of owner_user_id, owner_email",
-  path: ["owner_user_id"],
-});
+}).refine(
+  (b) => (b.owner_user_id === undefined) !== (b.owner_email === undefined),
+  {
+    message: "send exactly one of owner_user_id, owner_email",
+    path: ["owner_user_id"],
+  },
+);
 export type ClientCreate = z.infer<typeof clientCreate>;
 
 /** PATCH /manage-members/clients/:clientId: contact details, and status (admins). */

@@ -16,13 +16,18 @@ export const pageOf = <T extends z.ZodType>(item: T) =>
 
 function toBase64Url(text: string): string {
   const bytes = new TextEncoder().encode(text);
-  return btoa(String.fromCharCode(...bytes)).replaceAll("+", "-").replaceAll("/", "_")
+  return btoa(String.fromCharCode(...bytes)).replaceAll("+", "-").replaceAll(
+    "/",
+    "_",
+  )
     .replace(/=+$/, "");
 }
 
 function fromBase64Url(value: string): string {
   const binary = atob(value.replaceAll("-", "+").replaceAll("_", "/"));
-  return new TextDecoder().decode(Uint8Array.from(binary, (ch) => ch.charCodeAt(0)));
+  return new TextDecoder().decode(
+    Uint8Array.from(binary, (ch) => ch.charCodeAt(0)),
+  );
 }
 
 /** Encodes a keyset position (the values the list is ordered by, last row of the page). */
@@ -37,7 +42,10 @@ export function cursorParam<T extends z.ZodTuple>(keys: T) {
       const parsed = keys.safeParse(JSON.parse(fromBase64Url(value)));
       if (parsed.success) return parsed.data;
     } catch { /* below */ }
-    ctx.addIssue({ code: "custom", message: "is not a next_cursor this API returned" });
+    ctx.addIssue({
+      code: "custom",
+      message: "is not a next_cursor this API returned",
+    });
     return z.NEVER;
   });
 }

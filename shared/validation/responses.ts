@@ -194,6 +194,8 @@ export const execution = z.looseObject({
   progress: progress,
   cost: z.looseObject({ currency: z.string(), unit_revenue: z.number() }),
   results: z.array(executionResult).optional(),
+  /** The execution whose failed/cancelled items this one re-runs (POST /:id/retry). */
+  retry_of: uuid.nullable().optional(),
 });
 export type Execution = z.infer<typeof execution>;
 

@@ -28,10 +28,13 @@ const configFields = {
   requires_api_key: z.boolean(),
   supports_reference_images: z.boolean().optional(),
   max_reference_images: z.number().int().min(0).max(14).optional(),
-  aspect_ratios: z.array(z.enum(aspectRatios)).min(1).max(aspectRatios.length).optional(),
-  image_sizes: z.array(z.enum(imageSizes)).min(1).max(imageSizes.length).optional(),
+  aspect_ratios: z.array(z.enum(aspectRatios)).min(1).max(aspectRatios.length)
+    .optional(),
+  image_sizes: z.array(z.enum(imageSizes)).min(1).max(imageSizes.length)
+    .optional(),
   concurrency: z.number().int().min(1).max(50).optional(),
-  overridable: z.array(z.enum(overridableKeys)).max(overridableKeys.length).optional(),
+  overridable: z.array(z.enum(overridableKeys)).max(overridableKeys.length)
+    .optional(),
 };
 
 // The two types differ in the model family they run on (flash / pro), which the catalogue
@@ -96,7 +99,11 @@ export const templatePatch = z
   })
   .superRefine((body, ctx) => {
     if (Object.keys(body).length === 0) {
-      ctx.addIssue({ code: "custom", message: "send at least one field to change", path: [] });
+      ctx.addIssue({
+        code: "custom",
+        message: "send at least one field to change",
+        path: [],
+      });
     }
     if (body.workflow_type !== undefined && body.config === undefined) {
       ctx.addIssue({
@@ -110,7 +117,9 @@ export const templatePatch = z
     const result = schema.safeParse(body.config);
     if (!result.success) {
       for (const issue of result.error.issues) {
-        ctx.addIssue({ ...issue, path: ["config", ...issue.path] } as z.core.$ZodRawIssue);
+        ctx.addIssue(
+          { ...issue, path: ["config", ...issue.path] } as z.core.$ZodRawIssue,
+        );
       }
     }
   });
@@ -127,6 +136,8 @@ export const templateIdParam = z.strictObject({ id: uuid });
 
 /** POST /assign-template/templates/:id/propagate */
 export const templatePropagate = z.strictObject({
-  dry_run: z.boolean({ message: "must be true (list what would change) or false (change it)" }),
+  dry_run: z.boolean({
+    message: "must be true (list what would change) or false (change it)",
+  }),
 });
 export type TemplatePropagate = z.infer<typeof templatePropagate>;

@@ -3,7 +3,12 @@ import { z } from "zod";
 import { text, uuid } from "./common.ts";
 import { pageQuery } from "./pages.ts";
 
-export const ticketStatuses = ["open", "in_progress", "resolved", "closed"] as const;
+export const ticketStatuses = [
+  "open",
+  "in_progress",
+  "resolved",
+  "closed",
+] as const;
 export const ticketPriorities = ["low", "medium", "high", "urgent"] as const;
 
 /** POST /tickets */

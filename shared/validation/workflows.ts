@@ -14,8 +14,10 @@ export const configOverrides = z.strictObject({
   requires_api_key: z.boolean().optional(),
   supports_reference_images: z.boolean().optional(),
   max_reference_images: z.number().int().min(0).max(14).optional(),
-  aspect_ratios: z.array(z.enum(aspectRatios)).min(1).max(aspectRatios.length).optional(),
-  image_sizes: z.array(z.enum(imageSizes)).min(1).max(imageSizes.length).optional(),
+  aspect_ratios: z.array(z.enum(aspectRatios)).min(1).max(aspectRatios.length)
+    .optional(),
+  image_sizes: z.array(z.enum(imageSizes)).min(1).max(imageSizes.length)
+    .optional(),
   concurrency: z.number().int().min(1).max(50).optional(),
 });
 export type ConfigOverrides = z.infer<typeof configOverrides>;
@@ -46,10 +48,18 @@ export const workflowPatch = z
   })
   .superRefine((body, ctx) => {
     if (Object.keys(body).length === 0) {
-      ctx.addIssue({ code: "custom", message: "send at least one field to change", path: [] });
+      ctx.addIssue({
+        code: "custom",
+        message: "send at least one field to change",
+        path: [],
+      });
     }
     if (body.config !== undefined && Object.keys(body.config).length === 0) {
-      ctx.addIssue({ code: "custom", message: "name at least one setting", path: ["config"] });
+      ctx.addIssue({
+        code: "custom",
+        message: "name at least one setting",
+        path: ["config"],
+      });
     }
   });
 export type WorkflowPatch = z.infer<typeof workflowPatch>;

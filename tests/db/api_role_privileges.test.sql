@@ -111,6 +111,7 @@ select * from (values
   ('authenticated', 'function', 'client_audit_log(uuid,integer,bigint)', 'EXECUTE'),
   ('authenticated', 'function', 'create_invitation(uuid,text,text)', 'EXECUTE'),
   ('authenticated', 'function', 'revoke_invitation(uuid)', 'EXECUTE'),
+  ('authenticated', 'function', 'retry_execution(uuid,boolean,text,text,boolean)', 'EXECUTE'),
   -- identity and onboarding: me() and its parts, accepting by id, the admin console's lifecycle
   -- and analytics (security definer ones live in private; each refuses non-admins itself)
   ('authenticated', 'function', 'me()', 'EXECUTE'),
@@ -122,6 +123,8 @@ select * from (values
   ('authenticated', 'function', 'assert_platform_admin()', 'EXECUTE'),
   ('authenticated', 'function', 'private.require_admin()', 'EXECUTE'),
   ('authenticated', 'function', 'private.execution_provider_costs(uuid[])', 'EXECUTE'),
+  -- retention: admins set a client's retention (the function refuses everyone else)
+  ('authenticated', 'function', 'private.set_client_retention(uuid,integer)', 'EXECUTE'),
   ('authenticated', 'function', 'private.analytics_success_by_client(date,date)', 'EXECUTE'),
   ('authenticated', 'function', 'private.analytics_top_workflows(integer,date,date)', 'EXECUTE'),
   ('authenticated', 'function', 'private.analytics_usage_by_month(uuid,date,date)', 'EXECUTE'),

@@ -10,6 +10,7 @@ import {
   idempotencyKey,
   listExecutionsQuery,
   processBatchBody,
+  retryExecutionBody,
   startExecutionBody,
 } from "../../shared/validation/executions.ts";
 import {
@@ -30,6 +31,7 @@ import {
   userParam,
   userPatch,
 } from "../../shared/validation/onboarding.ts";
+import { clientRetentionBody, retentionRunBody } from "../../shared/validation/retention.ts";
 import { requestCreate, requestDecision, requestsQuery } from "../../shared/validation/requests.ts";
 import {
   templateCreate,
@@ -536,6 +538,26 @@ export const routes: Route[] = [
     paramSchema: idParam,
     writes: true,
   },
+  {
+    fn: "start-execution",
+    method: "POST",
+    path: "/:id/retry",
+    actor: "collabA",
+    params: { id: "execution" },
+    paramSchema: idParam,
+    body: { schema: retryExecutionBody, valid: () => ({ include_cancelled: true }) },
+    headers: { "idempotency-key": idempotencyKey },
+    writes: true,
+  },
+  {
+    fn: "start-execution",
+    method: "GET",
+    path: "/:id/archive",
+    actor: "collabA",
+    params: { id: "execution" },
+    paramSchema: idParam,
+    writes: false,
+  },
   // process-batch -----------------------------------------------------------------------------
   {
     fn: "process-batch",
@@ -544,6 +566,24 @@ export const routes: Route[] = [
     actor: "service",
     body: { schema: processBatchBody, valid: (ids) => ({ execution_id: ids.execution }) },
     bodyIds: { execution_id: "execution" },
+    writes: true,
+  },
+  {
+    fn: "process-batch",
+    method: "POST",
+    path: "/retention",
+    actor: "service",
+    body: { schema: retentionRunBody, valid: () => ({ max_executions: 10 }) },
+    writes: true,
+  },
+  {
+    fn: "manage-members",
+    method: "PUT",
+    path: "/clients/:clientId/retention",
+    actor: "admin",
+    params: { clientId: "client" },
+    paramSchema: clientParam,
+    body: { schema: clientRetentionBody, valid: () => ({ retention_days: 120 }) },
     writes: true,
   },
   // health ------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ import { geminiKeySet } from "./gemini-key-set.ts";
 import { invitations } from "./invitations.ts";
 import { me } from "./me.ts";
 import { members } from "./members.ts";
+import { retention } from "./retention.ts";
 import { users } from "./users.ts";
 
 export const app = functionApp("manage-members", "user")
@@ -23,4 +24,5 @@ export const app = functionApp("manage-members", "user")
   .route("/", geminiKeyRead)
   .route("/", geminiKeySet)
   .route("/", geminiKeyDelete)
-  .route("/", users);
+  .route("/", users)
+  .route("/", retention);

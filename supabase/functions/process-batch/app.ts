@@ -10,6 +10,7 @@ import { serviceRoutes } from "../../../shared/http/context.ts";
 import { describe } from "../../../shared/http/openapi.ts";
 import { body } from "../../../shared/http/input.ts";
 import { processBatchBody } from "../../../shared/validation.ts";
+import { retention } from "./retention.ts";
 import { responses } from "../../../shared/validation/responses.ts";
 
 declare const EdgeRuntime: { waitUntil(promise: Promise<unknown>): void };
@@ -36,4 +37,5 @@ const link = serviceRoutes().post(
   },
 );
 
-export const app = functionApp("process-batch", "service").route("/", link);
+export const app = functionApp("process-batch", "service").route("/", link)
+  .route("/", retention);

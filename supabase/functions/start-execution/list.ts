@@ -12,7 +12,10 @@ import { executionColumns, type ExecutionRow, providerCosts } from "./view.ts";
 export const list = userRoutes()
   .get(
     "/",
-    describe({ summary: "List executions, newest first", ok: [200, responses.executions] }),
+    describe({
+      summary: "List executions, newest first",
+      ok: [200, responses.executions],
+    }),
     query(listExecutionsQuery),
     async (c) => {
       const q = c.req.valid("query");
@@ -25,22 +28,30 @@ export const list = userRoutes()
           after: q.cursor ? { createdAt: q.cursor[0], id: q.cursor[1] } : null,
           limit: q.limit + 1,
         });
-        return { rows, costs: await providerCosts(tx, rows.slice(0, q.limit).map((r) => r.id)) };
-      });
-      return c.json(pageFrom(rows, q.limit, (r) => [r.page_cursor_ts, r.page_id], (row) => {
-        const { unit_revenue, ...rest } = withoutPageKeys(row);
-        const cost = costs.get(row.id);
         return {
-          ...rest,
-          unit_revenue: Number(unit_revenue),
-          // Only admins get the provider's side back from the database.
-          ...(cost
-            ? {
-              unit_cost: Number(cost.unit_cost),
-              provider_cost: cost.provider_cost === null ? null : Number(cost.provider_cost),
-            }
-            : {}),
+          rows,
+          costs: await providerCosts(
+            tx,
+            rows.slice(0, q.limit).map((r) => r.id),
+          ),
         };
-      }));
+      });
+      return c.json(
+        pageFrom(rows, q.limit, (r) => [r.page_cursor_ts, r.page_id], (row) => {
+          const { unit_revenue, ...rest } = withoutPageKeys(row);
+          const cost = costs.get(row.id);
+          return {
+            ...rest,
+            unit_revenue: Number(unit_revenue),
+            // Only admins get the provider's side back from the database.
+            ...(cost
+              ? {
+                unit_cost: Number(cost.unit_cost),
+                provider_cost: cost.provider_cost === null ? null : Number(cost.provider_cost),
+              }
+              : {}),
+          };
+        }),
+      );
     },
   );

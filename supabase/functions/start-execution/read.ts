@@ -27,7 +27,9 @@ export const read = userRoutes()
       const loaded = await c.var.db((tx) => loadExecution(tx, id, results));
       if (!loaded) throw new HttpError("not_found", "No such execution");
       const { token, claims } = c.var.user;
-      return c.json({ execution: await presentExecution(loaded, token, results, claims) });
+      return c.json({
+        execution: await presentExecution(loaded, token, results, claims),
+      });
     },
   )
   .post(

@@ -79,7 +79,10 @@ export const start = userRoutes()
           const [existing] = key ? await findByKey(tx, key) : [];
           if (existing) return { existing };
           throw new HttpError("workflow_not_found", "No such workflow", [
-            { field: "workflow_id", message: "no workflow with this id is available to you" },
+            {
+              field: "workflow_id",
+              message: "no workflow with this id is available to you",
+            },
           ]);
         }
         if (body.api_key !== undefined) {
@@ -110,13 +113,19 @@ export const start = userRoutes()
         const loaded = await c.var.db((tx) => loadExecution(tx, outcome.existing.id, false));
         if (!loaded) throw new HttpError("not_found", "No such execution");
         return c.json(
-          { execution: await presentExecution(loaded, null, false), replayed: true },
+          {
+            execution: await presentExecution(loaded, null, false),
+            replayed: true,
+          },
           200,
         );
       }
       kickFirstLink(outcome.created!.execution.id);
       return c.json(
-        { execution: await presentExecution(outcome.created!, null, false), replayed: false },
+        {
+          execution: await presentExecution(outcome.created!, null, false),
+          replayed: false,
+        },
         202,
       );
     },

@@ -17,7 +17,9 @@ export function signedUrlSeconds(): number {
   const raw = Deno.env.get("RESULT_SIGNED_URL_SECONDS");
   const value = raw === undefined || raw === "" ? 300 : Number(raw);
   if (!Number.isInteger(value) || value < 10 || value > 3600) {
-    throw new Error(`RESULT_SIGNED_URL_SECONDS must be an integer from 10 to 3600 (got ${raw})`);
+    throw new Error(
+      `RESULT_SIGNED_URL_SECONDS must be an integer from 10 to 3600 (got ${raw})`,
+    );
   }
   return value;
 }
@@ -48,6 +50,8 @@ export interface ExecutionRow {
   created_at: string;
   billed_image_size: string | null;
   unit_revenue: string;
+  /** The execution whose failed/cancelled items this one re-runs, if it is a retry. */
+  retry_of: string | null;
 }
 
 /** What only admins get back from private.execution_provider_costs (nothing for members). */
@@ -58,7 +62,10 @@ export interface ProviderCost {
 }
 
 /** Provider costs of `ids` as the caller may see them: the database answers admins only. */
-export async function providerCosts(tx: Tx, ids: string[]): Promise<Map<string, ProviderCost>> {
+export async function providerCosts(
+  tx: Tx,
+  ids: string[],
+): Promise<Map<string, ProviderCost>> {
   if (ids.length === 0) return new Map();
   const rows = await tx<ProviderCost[]>`
     select execution_id, unit_cost::text, provider_cost::text
@@ -110,12 +117,19 @@ export const executionColumns = (tx: Tx, alias = "e") => {
      ) as input,
      ${e}.output_data, ${e}.concurrency, ${e}.started_at, ${e}.completed_at,
      ${e}.duration_seconds, ${e}.error_message, ${e}.error_code, ${e}.model, ${e}.created_at,
-     ${e}.image_size as billed_image_size, ${e}.unit_revenue::text`;
+     ${e}.image_size as billed_image_size, ${e}.unit_revenue::text, ${e}.retry_of`;
 };
 
 /** Progress of an execution that was just started: every prompt queued, nothing done. */
 export function queuedCounts(total: number): Counts {
-  return { total, pending: total, processing: 0, completed: 0, failed: 0, cancelled: 0 };
+  return {
+    total,
+    pending: total,
+    processing: 0,
+    completed: 0,
+    failed: 0,
+    cancelled: 0,
+  };
 }
 
 function money(value: number): number {
@@ -156,7 +170,9 @@ export async function loadExecution(
         from public.workflow_batch_results where execution_id = ${id}
         order by batch_index`
     : [];
-  const paths = results.flatMap((r) => (r.storage_path ? [r.storage_path] : []));
+  const paths = results.flatMap((
+    r,
+  ) => (r.storage_path ? [r.storage_path] : []));
   const cachedUrls = paths.length
     ? await tx<CachedUrl[]>`
         select object_path, signed_url, expires_at
@@ -172,7 +188,10 @@ async function stableSignedUrls(
   accessToken: string,
   claims: Claims | null,
 ): Promise<Map<string, { url: string | null; expiresAt: string | null }>> {
-  const out = new Map<string, { url: string | null; expiresAt: string | null }>();
+  const out = new Map<
+    string,
+    { url: string | null; expiresAt: string | null }
+  >();
   for (const c of loaded.cachedUrls) {
     out.set(c.object_path, { url: c.signed_url, expiresAt: c.expires_at });
   }
@@ -190,7 +209,10 @@ async function stableSignedUrls(
     if (url) remember.push({ path, url, expires_at: expiresAt });
   }
   if (claims && remember.length > 0) {
-    await asUser(claims, (tx) => tx`select private.remember_signed_urls(${tx.json(remember)})`);
+    await asUser(
+      claims,
+      (tx) => tx`select private.remember_signed_urls(${tx.json(remember)})`,
+    );
   }
   return out;
 }
