@@ -14,6 +14,7 @@ import {
   sweep,
   waitFor,
   waitForFinished,
+  waitForMidBatch,
   withBatchSettings,
 } from "../helpers/executions.ts";
 import { closeAll, db, userClient } from "../helpers/stack.ts";
@@ -35,18 +36,7 @@ Deno.test({
         assert.equal(started.status, 202);
         const id = started.body.execution.id;
 
-        await waitFor(
-          "items done and items in flight",
-          async () => {
-            const [row] = await db()<{ done: number; busy: number }[]>`
-            select count(*) filter (where status = 'completed')::int as done,
-                   count(*) filter (where status = 'processing')::int as busy
-            from workflow_batch_results where execution_id = ${id}`;
-            return row.done >= 10 && row.busy > 0;
-          },
-          30_000,
-          20,
-        );
+        await waitForMidBatch(id, 10);
         await killFunctions();
         const [{ stranded }] = await db()<{ stranded: number }[]>`
           select count(*)::int as stranded from workflow_batch_results

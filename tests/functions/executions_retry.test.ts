@@ -17,6 +17,7 @@ import {
   sweep,
   waitFor,
   waitForFinished,
+  waitForMidBatch,
   withBatchSettings,
 } from "../helpers/executions.ts";
 import { closeAll, db, userClient } from "../helpers/stack.ts";
@@ -219,18 +220,7 @@ Deno.test({
           });
           assert.equal(retried.status, 202, JSON.stringify(retried.body));
           const retryId = retried.body.execution.id;
-          await waitFor(
-            "retry items done and in flight",
-            async () => {
-              const [row] = await db()<{ done: number; busy: number }[]>`
-              select count(*) filter (where status = 'completed')::int as done,
-                     count(*) filter (where status = 'processing')::int as busy
-              from workflow_batch_results where execution_id = ${retryId}`;
-              return row.done >= 4 && row.busy > 0;
-            },
-            30_000,
-            20,
-          );
+          await waitForMidBatch(retryId, 4);
           await killFunctions();
           await startFunctions();
           // Replaying the request after the crash answers the same retry, not a second one.

@@ -83,6 +83,25 @@ export async function waitFor<T>(
   }
 }
 
+/**
+ * Waits until an execution is mid-batch: at least `minDone` items completed and some still
+ * processing, the moment a crash test kills the functions host.
+ */
+export function waitForMidBatch(executionId: string, minDone: number): Promise<unknown> {
+  return waitFor(
+    `at least ${minDone} items done and items in flight`,
+    async () => {
+      const [row] = await db()<{ done: number; busy: number }[]>`
+        select count(*) filter (where status = 'completed')::int as done,
+               count(*) filter (where status = 'processing')::int as busy
+        from workflow_batch_results where execution_id = ${executionId}`;
+      return row.done >= minDone && row.busy > 0;
+    },
+    30_000,
+    20,
+  );
+}
+
 export interface ExecutionState {
   status: string;
   completed_at: Date | null;
