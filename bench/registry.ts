@@ -3,9 +3,11 @@ import type { Benchmark } from "./types.ts";
 import { adminAnalytics } from "./admin-analytics.ts";
 import { chainEfficiency } from "./chain-efficiency.ts";
 import { chainHandoff } from "./chain-handoff.ts";
+import { fleet } from "./fleet.ts";
 import { kickLatency } from "./kick-latency.ts";
 import { memory } from "./memory.ts";
 import { naiveDesign } from "./naive-design.ts";
+import { orchestrationCeiling } from "./orchestration-ceiling.ts";
 import { requestOverhead } from "./request-overhead.ts";
 import { quotaLimits } from "./quota-limits.ts";
 import { rlsAtScale } from "./rls-at-scale.ts";
@@ -22,4 +24,6 @@ export const benchmarks: Benchmark[] = [
   memory,
   tenantFlood,
   quotaLimits,
+  fleet,
+  orchestrationCeiling,
 ];
