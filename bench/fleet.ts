@@ -27,6 +27,14 @@ import {
   waitReconciled,
 } from "./chain-world.ts";
 import { percentile, round } from "./stats.ts";
+import {
+  cpuDelta,
+  cpuSnapshot,
+  dbCounters,
+  resetStats,
+  sampleActivity,
+  trackFunctions,
+} from "./db-profile.ts";
 import type { BenchContext, Benchmark, BenchResult } from "./types.ts";
 
 const CLIENTS = 50;
@@ -120,8 +128,13 @@ export const fleet: Benchmark = {
       global_concurrency: GLOBAL,
       client_concurrency: CLIENT_CAP,
     });
+    const restoreTracking = await trackFunctions(sql);
     try {
       await primeStorage(ctx);
+      await delay(1500);
+      await resetStats(sql);
+      const cpu0 = cpuSnapshot(ctx);
+      const stopSampling = sampleActivity(sql, 50);
       const load0 = Deno.readTextFileSync("/proc/loadavg").trim();
       ctx.log(`fleet: ${CLIENTS} × ${PROMPTS}, L=${L} ms, load ${load0}`);
       const t0 = Date.now();
@@ -138,7 +151,29 @@ export const fleet: Benchmark = {
       const idealMs = capBoundIdealMs(arrivals, PROMPTS, L, GLOBAL, CLIENT_CAP);
       const finished = await waitFinished(sql, ids, Math.max(idealMs * 6, 300_000), 100);
       const load1 = Deno.readTextFileSync("/proc/loadavg").trim();
+      const cpu = cpuDelta(cpu0, cpuSnapshot(ctx));
+      const activity = await stopSampling();
       await waitReconciled(sql, ids, 60_000);
+      await delay(1500); // backends flush their counters when idle, at most once a second
+      const counters = await dbCounters(sql);
+      const fn = (name: string) => counters.functions.find((f) => f.name === name);
+      const items = CLIENTS * PROMPTS;
+      const claim = fn("private.claim_batch_items");
+      const profile = {
+        claims_per_item: round((claim?.calls ?? 0) / items, 2),
+        claim_ms_per_call: round((claim?.total_ms ?? 0) / Math.max(claim?.calls ?? 1, 1), 2),
+        claim_seconds_total: round((claim?.total_ms ?? 0) / 1000, 1),
+        wait_for_slot_calls: fn("private.wait_for_batch_slot")?.calls ?? 0,
+        complete_ms_per_item: round((fn("private.complete_batch_item")?.total_ms ?? 0) / items, 2),
+        commits_per_item: round(counters.commits / items, 2),
+        cpu_seconds_by_process: cpu,
+        backend_activity: activity,
+        function_calls: counters.functions.slice(0, 15).map((f) => ({
+          ...f,
+          total_ms: round(f.total_ms, 1),
+          self_ms: round(f.self_ms, 1),
+        })),
+      };
       const firstImages = new Map(
         (await sql<{ execution_id: string; first: Date }[]>`
           select execution_id, min(completed_at) as first
@@ -188,6 +223,8 @@ export const fleet: Benchmark = {
         quotas,
         load_before: load0,
         load_after: load1,
+        track_functions: "all",
+        profile,
       };
       return [
         {
@@ -205,6 +242,8 @@ export const fleet: Benchmark = {
             start_p50_ms: Math.round(percentile(started.map((s) => s.ms), 50)),
             start_max_ms: Math.round(Math.max(...started.map((s) => s.ms))),
             links_delivered: links.n,
+            claims_per_item: profile.claims_per_item,
+            claim_ms_per_call: profile.claim_ms_per_call,
             load_before: load0,
             load_after: load1,
           },
@@ -242,6 +281,7 @@ export const fleet: Benchmark = {
         },
       ];
     } finally {
+      await restoreTracking();
       await setBatchSettings(sql, before);
       await fake.close();
     }
