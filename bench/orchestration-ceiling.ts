@@ -16,7 +16,6 @@
 // backends waited on (pg_stat_activity sampled every 20 ms). pg_stat_statements is not
 // preloaded on the stack's Postgres, so statements outside functions (Storage's object rows,
 // pg_net's queue) are counted by table writes instead.
-import type postgres from "postgres";
 import {
   benchMembers,
   delay,
