@@ -45,6 +45,8 @@ export const maxPromptLength = 2000;
 export const maxReferenceImages = 14;
 export const maxReferenceImageBytes = 4 * 1024 * 1024;
 const maxReferenceImageBase64 = Math.ceil(maxReferenceImageBytes / 3) * 4;
+/** Decoded bytes of all reference images of one execution, at most (12 MiB). */
+export const maxReferenceTotalBytes = 3 * maxReferenceImageBytes;
 /** All reference images of one execution together: three at the per-image maximum (12 MiB). */
 export const maxReferenceImagesTotalBase64 = 3 * maxReferenceImageBase64;
 
