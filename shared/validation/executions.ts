@@ -171,22 +171,22 @@ export type RetryExecutionBody = z.infer<typeof retryExecutionBody>;
  */
 export const executionInputFor = (clientId: string | null) =>
   z.strictObject({
-  prompts: promptList(
-    z.string().max(maxPromptLength, {
-      message: `must be at most ${maxPromptLength} characters`,
+    prompts: promptList(
+      z.string().max(maxPromptLength, {
+        message: `must be at most ${maxPromptLength} characters`,
+      })
+        .refine((p) => p.trim().length > 0, { message: "must not be empty" }),
+    ),
+    reference_images: referenceImagesFor(clientId).optional(),
+    aspect_ratio: z.string().regex(/^[0-9]{1,2}:[0-9]{1,2}$/, {
+      message: "must be a ratio like 16:9",
     })
-      .refine((p) => p.trim().length > 0, { message: "must not be empty" }),
-  ),
-  reference_images: referenceImagesFor(clientId).optional(),
-  aspect_ratio: z.string().regex(/^[0-9]{1,2}:[0-9]{1,2}$/, {
-    message: "must be a ratio like 16:9",
-  })
-    .optional(),
-  image_size: z.string().regex(/^([0-9]{1,2}K|[0-9]{3})$/, {
-    message: "must be a size like 2K or 512",
-  }).optional(),
-  uses_client_api_key: z.boolean().optional(),
-});
+      .optional(),
+    image_size: z.string().regex(/^([0-9]{1,2}K|[0-9]{3})$/, {
+      message: "must be a size like 2K or 512",
+    }).optional(),
+    uses_client_api_key: z.boolean().optional(),
+  });
 /** input_data without knowing the client (paths are checked for shape, not folder). */
 export const executionInput = executionInputFor(null);
 export type ExecutionInput = z.infer<typeof executionInput>;

@@ -10,8 +10,8 @@ import {
   executionInputOf,
   maxReferenceImageBytes,
   maxReferenceImages,
-  maxReferenceTotalBytes,
   maxReferenceImagesTotalBase64,
+  maxReferenceTotalBytes,
   startExecutionBody,
 } from "../../shared/validation.ts";
 import { closeAll, db } from "../helpers/stack.ts";
@@ -143,11 +143,20 @@ const cases: [string, unknown][] = [
     reference_images: [ref(okPath.replace(".png", ".gif"))],
   }],
   ["stored unknown key", { prompts: ["a"], reference_images: [{ ...ref(okPath), size: 1 }] }],
-  ["stored with data too", { prompts: ["a"], reference_images: [{ ...ref(okPath), data: "QUJD" }] }],
+  ["stored with data too", {
+    prompts: ["a"],
+    reference_images: [{ ...ref(okPath), data: "QUJD" }],
+  }],
   ["stored without mime", { prompts: ["a"], reference_images: [{ path: okPath }] }],
   ["stored gif mime", { prompts: ["a"], reference_images: [ref(okPath, "image/gif")] }],
-  ["stored path a number", { prompts: ["a"], reference_images: [{ path: 1, mime_type: "image/png" }] }],
-  ["stored path null", { prompts: ["a"], reference_images: [{ path: null, mime_type: "image/png" }] }],
+  ["stored path a number", {
+    prompts: ["a"],
+    reference_images: [{ path: 1, mime_type: "image/png" }],
+  }],
+  ["stored path null", {
+    prompts: ["a"],
+    reference_images: [{ path: null, mime_type: "image/png" }],
+  }],
   ["stored path empty", { prompts: ["a"], reference_images: [ref("")] }],
   ["14 stored", { prompts: ["a"], reference_images: Array(14).fill(ref(okPath)) }],
   ["15 stored", { prompts: ["a"], reference_images: Array(15).fill(ref(okPath)) }],

@@ -154,7 +154,9 @@ Deno.test({
       }
       // Fetched once per link: 8 prompts, one link (1K images, concurrency within its slots).
       const counted = await downloads();
-      for (const r of refs) assert.equal(counted[`${BUCKET}/${r.path}`], 1, JSON.stringify(counted));
+      for (const r of refs) {
+        assert.equal(counted[`${BUCKET}/${r.path}`], 1, JSON.stringify(counted));
+      }
 
       // input_bytes counts the stored images.
       const [row] = await db()<{ input_bytes: number }[]>`
@@ -252,7 +254,10 @@ Deno.test({
       triggered_by_user_id: (await collab.auth.getUser()).data.user?.id ?? null,
       input_data: {
         prompts: ["direct"],
-        reference_images: [{ path: `${ACME_CLIENT}/${crypto.randomUUID()}.png`, mime_type: "image/png" }],
+        reference_images: [{
+          path: `${ACME_CLIENT}/${crypto.randomUUID()}.png`,
+          mime_type: "image/png",
+        }],
       },
     } as never);
     assert.ok(direct.error, "a direct insert naming a missing object must be refused");
@@ -293,8 +298,10 @@ Deno.test({
           and name = any(${[a.path, shared.path]}) order by name`;
       assert.equal(queued.length, 2);
       await runRetention();
-      await waitFor("the deleted run's own reference removed", async () =>
-        !(await objectExists(a.path)));
+      await waitFor(
+        "the deleted run's own reference removed",
+        async () => !(await objectExists(a.path)),
+      );
       assert.ok(await objectExists(shared.path), "still named by the second run");
       assert.ok(await objectExists(stale.path), "not old enough yet");
 
