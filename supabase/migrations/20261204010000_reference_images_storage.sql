@@ -33,7 +33,8 @@ set public = excluded.public,
     allowed_mime_types = excluded.allowed_mime_types;
 
 -- Storage policies (documented here: on hosted Supabase postgres may create policies on
--- storage.objects but not comment on them).
+-- storage.objects but not comment on them). The folder is compared as a uuid, and only for
+-- names of the one shape the upload route makes (no cast can fail on another object).
 -- reference_images_objects_select: members of the folder's client (and admins) read its
 -- objects; nobody else learns they exist.
 create policy reference_images_objects_select on storage.objects for select to authenticated
@@ -41,7 +42,8 @@ create policy reference_images_objects_select on storage.objects for select to a
     bucket_id = 'reference-images'
     and (
       (select private.is_admin())
-      or (storage.foldername(name))[1] in (select m::text from private.my_client_ids() m)
+      or (case when name ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/[^/]+$'
+                  then split_part(name, '/', 1)::uuid end) in (select private.my_client_ids())
     )
   );
 
@@ -52,8 +54,8 @@ create policy reference_images_objects_select on storage.objects for select to a
 create policy reference_images_objects_insert on storage.objects for insert to authenticated
   with check (
     bucket_id = 'reference-images'
-    and (storage.foldername(name))[1] in (select m::text from private.my_client_ids() m)
-    and array_length(storage.foldername(name), 1) = 1
+    and (case when name ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/[^/]+$'
+                then split_part(name, '/', 1)::uuid end) in (select private.my_client_ids())
   );
 
 -- The catalogue's limits. Gemini 3 Pro Image and 3.1 Flash Image take up to 14 reference images,
