@@ -47,15 +47,19 @@ create policy reference_images_objects_select on storage.objects for select to a
     )
   );
 
--- reference_images_objects_insert: members upload into their own client's folder only (Storage
+-- reference_images_objects_insert: members upload into their own client's folder only, admins
+-- anywhere (they may start runs for any client; the start still checks the folder) (Storage
 -- checks this when a signed upload URL is made, and on direct uploads). No UPDATE policy: an
 -- object is never replaced, so what a running execution reads cannot change under it. No
 -- DELETE policy: removal is the service's (deletion, retention), which knows what is in use.
 create policy reference_images_objects_insert on storage.objects for insert to authenticated
   with check (
     bucket_id = 'reference-images'
-    and (case when name ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/[^/]+$'
-                then split_part(name, '/', 1)::uuid end) in (select private.my_client_ids())
+    and (
+      (select private.is_admin())
+      or (case when name ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/[^/]+$'
+                  then split_part(name, '/', 1)::uuid end) in (select private.my_client_ids())
+    )
   );
 
 -- The catalogue's limits. Gemini 3 Pro Image and 3.1 Flash Image take up to 14 reference images,
