@@ -8,6 +8,7 @@ import { decryptApiKey } from "../secrets/secrets.ts";
 import { type ClientKey, loadClientKey } from "./client-key.ts";
 import {
   chainNextLink,
+  type Claim,
   type ClaimedItem,
   claimItems,
   failItem,
@@ -34,6 +35,8 @@ export interface LinkReport {
   handedOff: boolean;
   /** Whether the successor was asked for before the claim window closed (overlapped). */
   handedOffEarly: boolean;
+  /** Of `claimed`, the items claimed in the call that completed the slot's previous item. */
+  claimedWithCompletion: number;
   ms: number;
 }
 
@@ -94,6 +97,7 @@ export async function runLink(
     stoppedBecause: "",
     handedOff: false,
     handedOffEarly: false,
+    claimedWithCompletion: 0,
     ms: 0,
   };
   const job = await loadJob(executionId);
@@ -139,6 +143,29 @@ export async function runLink(
   // asked yet). Asked once, the first time every slot of the execution is held elsewhere.
   let takeoverUntil = 0;
   let earlyHandoffTried = false;
+  // While the loop claims, a slot that frees asks for its next item in the completing call
+  // (one transaction instead of two, no wait for the loop); the loop claims what that missed.
+  let claiming = true;
+  // The last claim found nothing queued: completions stop asking (retries that come back are
+  // claimed by the loop, which still claims on every wake).
+  let nothingQueued = false;
+  const claimWithCompletion = () =>
+    claiming && !nothingQueued && !fatal && !modelGone && !setupProblem &&
+      Date.now() < claimUntil
+      ? 1
+      : 0;
+  const contextFor = (claim: Claim): ItemContext => {
+    leaseMs = (claim.lease_seconds ?? 180) * 1000;
+    return {
+      job,
+      apiKey,
+      clientKey,
+      settings,
+      leaseMs,
+      modelGone: () => modelGone,
+      claimWithCompletion,
+    };
+  };
 
   const start = (item: ClaimedItem, ctx: ItemContext) => {
     const work = modelGone
@@ -151,6 +178,14 @@ export async function runLink(
       .then((outcome) => {
         if (outcome.finalised) finalisedHere = true;
         if (outcome.fatal) fatal = true;
+        const next = "next" in outcome ? outcome.next : undefined;
+        if (next) nothingQueued = next.state !== "active" || next.pending === 0;
+        if (next?.state === "active" && next.items.length > 0) {
+          const nextCtx = contextFor(next);
+          for (const claimed of next.items) start(claimed, nextCtx);
+          report.claimed += next.items.length;
+          report.claimedWithCompletion += next.items.length;
+        }
       })
       .catch((err) => log("error", "batch item crashed", { item_id: item.id, error: String(err) }))
       .finally(() => {
@@ -182,21 +217,14 @@ export async function runLink(
     let waitMs = Infinity;
     if (free > 0) {
       const claim = await claimItems(executionId, free);
+      nothingQueued = claim.state !== "active" || claim.pending === 0;
       if (claim.state !== "active") {
         report.stoppedBecause = claim.state;
         reconcileNeeded = claim.state === "finished" ||
           (claim.finalised === true && claim.reconciled === false);
         break;
       }
-      leaseMs = (claim.lease_seconds ?? 180) * 1000;
-      const ctx: ItemContext = {
-        job,
-        apiKey,
-        clientKey,
-        settings,
-        leaseMs,
-        modelGone: () => modelGone,
-      };
+      const ctx = contextFor(claim);
       for (const item of claim.items) start(item, ctx);
       report.claimed += claim.items.length;
       if (claim.items.length > 0) progress.touch();
@@ -256,6 +284,8 @@ export async function runLink(
     }
   }
 
+  claiming = false;
+
   if (report.stoppedBecause === "budget" && !report.handedOff) {
     // Hand over once a slot is free, so the next link can start claiming at once.
     if (inFlight.size >= slots) await wakeup.wait(Infinity);
@@ -266,7 +296,8 @@ export async function runLink(
     }
   }
   if (fatal && !report.stoppedBecause) report.stoppedBecause = "fatal";
-  await Promise.all(inFlight.values());
+  // Items claimed with a completion join inFlight while we wait: wait until none is left.
+  while (inFlight.size > 0) await Promise.all(inFlight.values());
   await progress.flush();
   // Slots this link's last items freed without a claim after them (budget, fatal, cancelled)
   // go to waiting executions now rather than at the sweep's next pass.

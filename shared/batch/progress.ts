@@ -34,7 +34,7 @@ export class ProgressPublisher {
     let retryMs: number | null = null;
     try {
       const result = await publishProgress(this.executionId);
-      if (result.finished || result.missing) {
+      if (result.finished || result.missing || result.disabled) {
         this.#done = true;
         return;
       }
