@@ -42,6 +42,8 @@ export interface LinkReport {
 
 /** While taking over from a predecessor, look for freed slots this often. */
 const TAKEOVER_POLL_MS = 100;
+/** Capped by the client or the global fair share while running: look for capacity this often. */
+const CAPPED_POLL_MS = 100;
 
 async function apiKeyFor(job: Job, clientKey: ClientKey | null): Promise<string> {
   if (!job.model) throw new Error("The workflow has no model configured");
@@ -149,6 +151,8 @@ export async function runLink(
   // The last claim found nothing queued: completions stop asking (retries that come back are
   // claimed by the loop, which still claims on every wake).
   let nothingQueued = false;
+  // While capped with items in flight, the loop claims no sooner than this (0: at once).
+  let cappedPollAt = 0;
   const claimWithCompletion = () =>
     claiming && !nothingQueued && !fatal && !modelGone && !setupProblem &&
       Date.now() < claimUntil
@@ -180,6 +184,9 @@ export async function runLink(
         if (outcome.fatal) fatal = true;
         const next = "next" in outcome ? outcome.next : undefined;
         if (next) nothingQueued = next.state !== "active" || next.pending === 0;
+        // A slot freed without a claim in its call (failure, retry, claim error): the loop
+        // claims for it at once.
+        if (!next) cappedPollAt = 0;
         if (next?.state === "active" && next.items.length > 0) {
           const nextCtx = contextFor(next);
           for (const claimed of next.items) start(claimed, nextCtx);
@@ -215,7 +222,13 @@ export async function runLink(
     }
     const free = slots - inFlight.size;
     let waitMs = Infinity;
-    if (free > 0) {
+    const pollInMs = cappedPollAt - Date.now();
+    if (free > 0 && pollInMs > 0) {
+      // Capped (client cap or fair share) while holding items whose completions claim their
+      // own successors: the loop only polls for capacity freed elsewhere.
+      waitMs = pollInMs;
+    } else if (free > 0) {
+      cappedPollAt = 0;
       const claim = await claimItems(executionId, free);
       nothingQueued = claim.state !== "active" || claim.pending === 0;
       if (claim.state !== "active") {
@@ -267,8 +280,12 @@ export async function runLink(
           waitMs = verdict === "retry" ? 0 : 100;
         } else if (claim.capped_by) {
           // Capped while running: poll for a freed slot. A claim is one short transaction,
-          // and links that hold items are bounded by the caps themselves.
-          waitMs = 100;
+          // and links that hold items are bounded by the caps themselves. A completion
+          // refills its own slot in its call; without that, every completion's wake-up
+          // would also send a claim the cap refuses (a second claim per item, each under
+          // the client and global locks).
+          waitMs = CAPPED_POLL_MS;
+          if (claimWithCompletion() > 0) cappedPollAt = Date.now() + CAPPED_POLL_MS;
         } else {
           waitMs = Math.max(claim.next_due_in_ms ?? 1000, 10); // retries not yet due
           backingOff = true;
