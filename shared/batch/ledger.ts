@@ -162,6 +162,8 @@ export interface PublishResult {
   missing?: boolean;
   /** Live progress is switched off (private.set_live_progress). */
   disabled?: boolean;
+  /** After a sent message: the rate bound, ms until the next one may go. */
+  next_in_ms?: number;
 }
 
 export function publishProgress(executionId: string): Promise<PublishResult> {

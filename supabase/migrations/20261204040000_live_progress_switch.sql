@@ -5,6 +5,10 @@
 -- (publish_execution_progress answers {disabled}); nothing else on the chain's path changes.
 -- Messages missed while off are not sent afterwards (progress is advisory; GET
 -- start-execution/:id always has the data).
+--
+-- A sent message also says when the next one may go (next_in_ms, the rate bound), so a link
+-- does not ask again inside the window only to be told to retry: measured, about half of the
+-- links' publish calls were such refusals.
 
 alter table private.progress_settings add column enabled boolean not null default true;
 comment on column private.progress_settings.enabled is 'Live progress on (default). Change it only through private.set_live_progress, which also switches the triggers.';
@@ -82,10 +86,11 @@ begin
   where s.execution_id = p_execution_id;
   return jsonb_build_object('sent', true, 'seq', st.seq + 1,
     'more', exists (select 1 from private.execution_progress_outbox o
-                    where o.execution_id = p_execution_id));
+                    where o.execution_id = p_execution_id),
+    'next_in_ms', cfg.min_interval_ms);
 end
 $$;
-comment on function private.publish_execution_progress(uuid) is 'Sends one coalesced progress message for an execution if something changed and the rate bound allows; returns {sent, seq, more} or {sent: false, retry_in_ms | unchanged | finished | missing | disabled}.';
+comment on function private.publish_execution_progress(uuid) is 'Sends one coalesced progress message for an execution if something changed and the rate bound allows; returns {sent, seq, more, next_in_ms} or {sent: false, retry_in_ms | unchanged | finished | missing | disabled}.';
 revoke all on function private.publish_execution_progress(uuid) from public, anon, authenticated;
 grant execute on function private.publish_execution_progress(uuid) to service_role;
 
