@@ -136,107 +136,119 @@ export const chainAb: Benchmark = {
   description: "chain efficiency, two variants interleaved in one session (BENCH_AB)",
   optIn: true,
   async run(ctx: BenchContext): Promise<BenchResult[]> {
-    const variantName = Deno.env.get("BENCH_AB") ?? "realtime";
-    const variant = variants[variantName];
-    if (!variant) throw new Error(`BENCH_AB: unknown variant ${variantName}`);
-    const reps = intEnv("BENCH_AB_REPS", 5);
-    const wanted = (Deno.env.get("BENCH_AB_SCENARIOS") ?? "1,4").split(",");
-    const chosen = scenarios.filter((s) => wanted.includes(s.key));
-    const [a, b] = variant.arms;
-    // A B B A A B B A …: each pair of repetitions has both orders.
-    const order: Arm[] = [];
-    for (let r = 0; r < reps; r++) order.push(...(r % 2 === 0 ? [a, b] : [b, a]));
-    const runs: Record<string, unknown>[] = [];
-    const ratios = new Map<string, number[]>();
-    const ok = new Map<string, boolean>();
-    try {
-      // A warm-up run of each scenario (not counted): first worker boots, first uploads.
-      for (const s of chosen) await s.run(ctx, `ab${s.key}`);
-      let i = 0;
-      for (const arm of order) {
-        i++;
-        await arm.apply(ctx);
-        for (const s of chosen) {
-          await delay(1000);
-          const before = loadavg();
-          const r = await s.run(ctx, `ab${s.key}`);
-          const key = `${s.key}|${arm.name}`;
-          ratios.set(key, [...(ratios.get(key) ?? []), r.ratio]);
-          ok.set(key, (ok.get(key) ?? true) && r.ok.pass);
-          runs.push({
-            seq: i,
-            scenario: s.key,
-            arm: arm.name,
-            ratio: round(r.ratio),
-            measured_ms: Math.round(r.measured),
-            loadavg_before: before,
-            loadavg_after: loadavg(),
-            all_succeeded: r.ok.pass,
-            breakdown: r.breakdown,
-          });
-          ctx.log(
-            `${arm.name} ${s.key}: ${r.ratio.toFixed(3)} (${Math.round(r.measured)} ms; ` +
-              `start ${r.breakdown.start_ms}, in-item ${r.breakdown.in_item_ms}, gaps ` +
-              `${r.breakdown.gap_ms}, tail ${r.breakdown.tail_ms}) load ${before}`,
-          );
-        }
-      }
-    } finally {
-      await variant.restore(ctx);
-    }
     const results: BenchResult[] = [];
-    for (const s of chosen) {
-      const ra = ratios.get(`${s.key}|${a.name}`) ?? [];
-      const rb = ratios.get(`${s.key}|${b.name}`) ?? [];
-      const d = difference(ra, rb);
-      const parts = (arm: string) => {
-        const mine = runs.filter((r) => r.scenario === s.key && r.arm === arm)
-          .map((r) => r.breakdown as Awaited<ReturnType<typeof chainBreakdown>>);
-        const avg = (k: "start_ms" | "in_item_ms" | "gap_ms" | "tail_ms" | "loss_ms") =>
-          Math.round(mean(mine.map((m) => m[k])));
-        return {
-          loss_ms: avg("loss_ms"),
-          start_ms: avg("start_ms"),
-          in_item_ms: avg("in_item_ms"),
-          gap_ms: avg("gap_ms"),
-          tail_ms: avg("tail_ms"),
-        };
-      };
-      results.push({
-        benchmark: "chain-ab",
-        figure: `${s.figure}: ${a.name} − ${b.name} efficiency (${reps}+${reps} interleaved)`,
-        ratio: d.diff,
-        target: null,
-        numbers: {
-          [`${a.name}_mean`]: round(mean(ra)),
-          [`${a.name}_sd`]: round(sd(ra)),
-          [`${b.name}_mean`]: round(mean(rb)),
-          [`${b.name}_sd`]: round(sd(rb)),
-          diff: round(d.diff),
-          ci95_low: round(d.ci95[0]),
-          ci95_high: round(d.ci95[1]),
-          p_permutation: round(d.p_permutation),
-        },
-        checks: [
-          {
-            name: `every item completed once (${a.name})`,
-            pass: ok.get(`${s.key}|${a.name}`) ?? false,
-          },
-          {
-            name: `every item completed once (${b.name})`,
-            pass: ok.get(`${s.key}|${b.name}`) ?? false,
-          },
-        ],
-        details: {
-          variant: variantName,
-          what: variant.what,
-          [a.name]: { ratios: ra.map((x) => round(x)), loss_parts_mean: parts(a.name) },
-          [b.name]: { ratios: rb.map((x) => round(x)), loss_parts_mean: parts(b.name) },
-          welch_df: round(d.df, 1),
-          runs: runs.filter((r) => r.scenario === s.key),
-        },
-      });
+    // One or more variants (BENCH_AB=realtime,claim), one after the other in this session.
+    for (const variantName of (Deno.env.get("BENCH_AB") ?? "realtime").split(",")) {
+      const variant = variants[variantName];
+      if (!variant) throw new Error(`BENCH_AB: unknown variant ${variantName}`);
+      results.push(...await runVariant(ctx, variantName, variant));
     }
     return results;
   },
 };
+
+async function runVariant(
+  ctx: BenchContext,
+  variantName: string,
+  variant: Variant,
+): Promise<BenchResult[]> {
+  const reps = intEnv("BENCH_AB_REPS", 5);
+  const wanted = (Deno.env.get("BENCH_AB_SCENARIOS") ?? "1,4").split(",");
+  const chosen = scenarios.filter((s) => wanted.includes(s.key));
+  const [a, b] = variant.arms;
+  // A B B A A B B A …: each pair of repetitions has both orders.
+  const order: Arm[] = [];
+  for (let r = 0; r < reps; r++) order.push(...(r % 2 === 0 ? [a, b] : [b, a]));
+  const runs: Record<string, unknown>[] = [];
+  const ratios = new Map<string, number[]>();
+  const ok = new Map<string, boolean>();
+  try {
+    // A warm-up run of each scenario (not counted): first worker boots, first uploads.
+    for (const s of chosen) await s.run(ctx, `ab${s.key}`);
+    let i = 0;
+    for (const arm of order) {
+      i++;
+      await arm.apply(ctx);
+      for (const s of chosen) {
+        await delay(1000);
+        const before = loadavg();
+        const r = await s.run(ctx, `ab${s.key}`);
+        const key = `${s.key}|${arm.name}`;
+        ratios.set(key, [...(ratios.get(key) ?? []), r.ratio]);
+        ok.set(key, (ok.get(key) ?? true) && r.ok.pass);
+        runs.push({
+          seq: i,
+          scenario: s.key,
+          arm: arm.name,
+          ratio: round(r.ratio),
+          measured_ms: Math.round(r.measured),
+          loadavg_before: before,
+          loadavg_after: loadavg(),
+          all_succeeded: r.ok.pass,
+          breakdown: r.breakdown,
+        });
+        ctx.log(
+          `${arm.name} ${s.key}: ${r.ratio.toFixed(3)} (${Math.round(r.measured)} ms; ` +
+            `start ${r.breakdown.start_ms}, in-item ${r.breakdown.in_item_ms}, gaps ` +
+            `${r.breakdown.gap_ms}, tail ${r.breakdown.tail_ms}) load ${before}`,
+        );
+      }
+    }
+  } finally {
+    await variant.restore(ctx);
+  }
+  const results: BenchResult[] = [];
+  for (const s of chosen) {
+    const ra = ratios.get(`${s.key}|${a.name}`) ?? [];
+    const rb = ratios.get(`${s.key}|${b.name}`) ?? [];
+    const d = difference(ra, rb);
+    const parts = (arm: string) => {
+      const mine = runs.filter((r) => r.scenario === s.key && r.arm === arm)
+        .map((r) => r.breakdown as Awaited<ReturnType<typeof chainBreakdown>>);
+      const avg = (k: "start_ms" | "in_item_ms" | "gap_ms" | "tail_ms" | "loss_ms") =>
+        Math.round(mean(mine.map((m) => m[k])));
+      return {
+        loss_ms: avg("loss_ms"),
+        start_ms: avg("start_ms"),
+        in_item_ms: avg("in_item_ms"),
+        gap_ms: avg("gap_ms"),
+        tail_ms: avg("tail_ms"),
+      };
+    };
+    results.push({
+      benchmark: "chain-ab",
+      figure: `${s.figure}: ${a.name} − ${b.name} efficiency (${reps}+${reps} interleaved)`,
+      ratio: d.diff,
+      target: null,
+      numbers: {
+        [`${a.name}_mean`]: round(mean(ra)),
+        [`${a.name}_sd`]: round(sd(ra)),
+        [`${b.name}_mean`]: round(mean(rb)),
+        [`${b.name}_sd`]: round(sd(rb)),
+        diff: round(d.diff),
+        ci95_low: round(d.ci95[0]),
+        ci95_high: round(d.ci95[1]),
+        p_permutation: round(d.p_permutation),
+      },
+      checks: [
+        {
+          name: `every item completed once (${a.name})`,
+          pass: ok.get(`${s.key}|${a.name}`) ?? false,
+        },
+        {
+          name: `every item completed once (${b.name})`,
+          pass: ok.get(`${s.key}|${b.name}`) ?? false,
+        },
+      ],
+      details: {
+        variant: variantName,
+        what: variant.what,
+        [a.name]: { ratios: ra.map((x) => round(x)), loss_parts_mean: parts(a.name) },
+        [b.name]: { ratios: rb.map((x) => round(x)), loss_parts_mean: parts(b.name) },
+        welch_df: round(d.df, 1),
+        runs: runs.filter((r) => r.scenario === s.key),
+      },
+    });
+  }
+  return results;
+}
