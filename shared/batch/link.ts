@@ -48,6 +48,8 @@ export interface LinkReport {
 const TAKEOVER_POLL_MS = 100;
 /** Capped by the client or the global fair share while running: look for capacity this often. */
 const CAPPED_POLL_MS = 100;
+/** At the client's whole share, completions claim their own successors: the loop's poll. */
+const AT_SHARE_POLL_MS = 2000;
 
 async function apiKeyFor(job: Job, clientKey: ClientKey | null): Promise<string> {
   if (!job.model) throw new Error("The workflow has no model configured");
@@ -176,8 +178,11 @@ export async function runLink(
   // While capped with items in flight, the loop claims no sooner than this (0: at once).
   let cappedPollAt = 0;
   // Capped at the client's whole share with items in flight whose completions claim their own
-  // successors: the loop does not poll (cappedPollAt = Infinity) until one reports otherwise.
+  // successors: the loop polls only every AT_SHARE_POLL_MS, or when a completion says so.
   let parkedAtShare = false;
+  // Items settled so far (a completion, failure or crash): tells the loop whether one settled
+  // while it was claiming.
+  let settled = 0;
   const claimWithCompletion = () =>
     claiming && !nothingQueued && !fatal && !modelGone && !setupProblem && !referencesProblem &&
       Date.now() < claimUntil
@@ -217,6 +222,7 @@ export async function runLink(
       : processItem(item, ctx);
     const tracked = work
       .then((outcome) => {
+        settled++;
         if (outcome.finalised) finalisedHere = true;
         if (outcome.fatal) fatal = true;
         const next = "next" in outcome ? outcome.next : undefined;
@@ -237,7 +243,10 @@ export async function runLink(
           report.claimedWithCompletion += next.items.length;
         }
       })
-      .catch((err) => log("error", "batch item crashed", { item_id: item.id, error: String(err) }))
+      .catch((err) => {
+        settled++;
+        log("error", "batch item crashed", { item_id: item.id, error: String(err) });
+      })
       .finally(() => {
         inFlight.delete(item.id);
         progress.touch();
@@ -273,6 +282,7 @@ export async function runLink(
     } else if (free > 0) {
       cappedPollAt = 0;
       parkedAtShare = false;
+      const settledAtClaim = settled;
       const claim = await claimItems(executionId, free);
       nothingQueued = claim.state !== "active" || claim.pending === 0;
       if (claim.state !== "active") {
@@ -339,9 +349,11 @@ export async function runLink(
           // global claim lock, was most of the claims of 50 clients at a share of 2
           // (bench/fleet.ts). A completion's claim that finds the client below its share
           // (fewer active clients) wakes the loop to claim the rest.
-          if (claimWithCompletion() > 0) {
+          // Parked only if no item settled since this claim (its slot would go unclaimed), and
+          // for AT_SHARE_POLL_MS at most (a share that grew without a completion telling).
+          if (claimWithCompletion() > 0 && settled === settledAtClaim) {
             parkedAtShare = true;
-            cappedPollAt = Infinity;
+            cappedPollAt = Date.now() + AT_SHARE_POLL_MS;
           }
         } else if (claim.capped_by) {
           // Capped while running below its share (the global cap is full): poll for a freed slot. A claim is one short transaction,
