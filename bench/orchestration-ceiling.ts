@@ -44,6 +44,8 @@ const EXECUTIONS = 20;
 const N = 500;
 const CONCURRENCY = 5;
 const SETTINGS = { global_concurrency: 100, client_concurrency: 20 };
+/** BENCH_CLAIM_WITH_COMPLETION=off: the A/B arm with completion and claim separate. */
+const CLAIM_WITH_COMPLETION = Deno.env.get("BENCH_CLAIM_WITH_COMPLETION") !== "off";
 const PGBENCH = "/usr/lib/postgresql/15/bin/pgbench";
 
 // ---------------------------------------------------------------- the pgbench floor
@@ -154,7 +156,10 @@ export const orchestrationCeiling: Benchmark = {
       concurrency: CONCURRENCY,
     });
     const fake = startBenchGemini(ctx, 0);
-    const before = await setBatchSettings(sql, SETTINGS);
+    const before = await setBatchSettings(sql, {
+      ...SETTINGS,
+      claim_with_completion: CLAIM_WITH_COMPLETION,
+    } as unknown as Record<string, number>);
     const restoreTracking = await trackFunctions(sql);
     try {
       await primeStorage(ctx);
@@ -248,6 +253,7 @@ export const orchestrationCeiling: Benchmark = {
             items_per_execution: N,
             workflow_concurrency: CONCURRENCY,
             ...SETTINGS,
+            claim_with_completion: CLAIM_WITH_COMPLETION,
             track_functions: "all (floor and chain)",
             cpu_seconds_by_process: cpu,
             cpu_seconds_total: round(cpuTotal, 2),
