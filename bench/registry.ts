@@ -3,6 +3,7 @@ import type { Benchmark } from "./types.ts";
 import { adminAnalytics } from "./admin-analytics.ts";
 import { chainEfficiency } from "./chain-efficiency.ts";
 import { chainHandoff } from "./chain-handoff.ts";
+import { executionRead } from "./execution-read.ts";
 import { kickLatency } from "./kick-latency.ts";
 import { memory } from "./memory.ts";
 import { naiveDesign } from "./naive-design.ts";
@@ -19,6 +20,7 @@ export const benchmarks: Benchmark[] = [
   rlsAtScale,
   adminAnalytics,
   requestOverhead,
+  executionRead,
   memory,
   tenantFlood,
   quotaLimits,
