@@ -10,7 +10,7 @@ import type { BenchContext, Benchmark, BenchResult } from "./types.ts";
 
 const WARMUP = 50;
 const REPS = 500;
-const MEMBER_TARGET = 1.5;
+const MEMBER_TARGET = 1.3;
 const ADMIN_TARGET = 3;
 const BIG_TABLES = [
   "workflow_executions",
