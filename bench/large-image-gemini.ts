@@ -11,6 +11,8 @@ export interface LargeImageGemini {
   fake: GeminiFake;
   /** Size of the base64 image each successful answer carries. */
   base64Bytes: number;
+  /** Every inline image the proxy received (its base64 length and first characters). */
+  received: { base64Length: number; head: string }[];
   close(): Promise<void>;
 }
 
@@ -26,12 +28,34 @@ export function startLargeImageGemini(
 ): LargeImageGemini {
   const fake = startGeminiFake({ port: 0, latencyMs });
   const data = Buffer.from(noisePng(side)).toString("base64");
+  const received: { base64Length: number; head: string }[] = [];
   const server = Deno.serve({ port, hostname: "127.0.0.1", onListen: () => {} }, async (req) => {
     const url = new URL(req.url);
+    let reqBody: string | undefined = req.method === "GET" ? undefined : await req.text();
+    // Reference images (up to 16 MiB of base64 per request) would pile up in the fake's call
+    // record: the proxy keeps their size and hash and forwards a short stand-in instead.
+    if (reqBody && reqBody.includes('"inlineData"')) {
+      try {
+        const parsed = JSON.parse(reqBody);
+        for (const content of parsed?.contents ?? []) {
+          for (const part of content?.parts ?? []) {
+            const data = part?.inlineData?.data;
+            if (typeof data === "string") {
+              received.push({ base64Length: data.length, head: data.slice(0, 16) });
+              part.inlineData.data = "QUJD";
+            }
+          }
+        }
+        reqBody = JSON.stringify(parsed);
+      } catch { /* forwarded as it is */ }
+    }
+    const headers = new Headers(req.headers);
+    headers.delete("content-length");
+    headers.delete("transfer-encoding");
     const res = await fetch(`${fake.url}${url.pathname}${url.search}`, {
       method: req.method,
-      headers: req.headers,
-      body: req.method === "GET" ? undefined : await req.arrayBuffer(),
+      headers,
+      body: reqBody,
     });
     const body = await res.json();
     const parts: Part[] = body?.candidates?.[0]?.content?.parts ?? [];
@@ -42,6 +66,7 @@ export function startLargeImageGemini(
   return {
     fake,
     base64Bytes: data.length,
+    received,
     close: async () => {
       await server.shutdown();
       await fake.close();

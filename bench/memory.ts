@@ -11,8 +11,9 @@
 // - peak resident memory (VmRSS sampled every 20 ms from /proc): an upper bound that also holds
 //   the Deno process itself (runtime, compiled code, allocator slack, ~70 MB idle here), which
 //   the platform does not count against the worker.
-// Then the archive route with 500 2K images (bench/archive-memory.ts), counted the same way.
-// BENCH_MEMORY_ONLY=archive runs only that part.
+// Then the worst case with reference images (bench/reference-memory.ts) and the archive route
+// with 500 2K images (bench/archive-memory.ts), counted the same way.
+// BENCH_MEMORY_ONLY=refs or =archive runs only that part.
 // As context, the process-batch edge worker of the local functions host (its own Deno 2.1
 // process, as on Supabase) through the real chain.
 import { join } from "node:path";
@@ -31,6 +32,7 @@ import {
   waitReconciled,
 } from "./chain-world.ts";
 import { archiveMemory } from "./archive-memory.ts";
+import { referenceMemory } from "./reference-memory.ts";
 import { startLargeImageGemini } from "./large-image-gemini.ts";
 import type { BenchContext, Benchmark, BenchResult } from "./types.ts";
 
@@ -149,9 +151,11 @@ export const memory: Benchmark = {
     `(~3 MB base64 each): memory as Edge Runtime counts it and RSS, sampled every ` +
     `${SAMPLE_MS} ms, vs the ${LIMIT_MB} MB worker limit`,
   async run(ctx: BenchContext): Promise<BenchResult[]> {
-    if (Deno.env.get("BENCH_MEMORY_ONLY") === "archive") return await archiveMemory(ctx);
+    const only = Deno.env.get("BENCH_MEMORY_ONLY");
+    if (only === "archive") return await archiveMemory(ctx);
+    if (only === "refs") return await referenceMemory(ctx);
     const linkResults = await linkMemory(ctx);
-    return [...linkResults, ...await archiveMemory(ctx)];
+    return [...linkResults, ...await referenceMemory(ctx), ...await archiveMemory(ctx)];
   },
 };
 

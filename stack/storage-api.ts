@@ -26,6 +26,27 @@ export { closePools as closeStoragePools } from "./storage/db.ts";
 
 const prefix = "/storage/v1";
 
+// Test instrumentation, not a Storage route: how many times each object was downloaded by an
+// authenticated caller (GET /object/authenticated/<bucket>/<key> or /object/<bucket>/<key>),
+// read at GET /storage/v1/__standin/downloads (?bucket=) and cleared by DELETE on it. Tests use
+// it to prove a process-batch link fetches each reference image once, not once per prompt.
+const downloads = new Map<string, number>();
+
+function countDownload(bucket: string, key: string): void {
+  const name = `${bucket}/${key}`;
+  downloads.set(name, (downloads.get(name) ?? 0) + 1);
+}
+
+function downloadCounts(method: string, url: URL): Response {
+  if (method === "DELETE") downloads.clear();
+  const bucket = url.searchParams.get("bucket");
+  const out: Record<string, number> = {};
+  for (const [name, n] of downloads) {
+    if (!bucket || name.startsWith(`${bucket}/`)) out[name] = n;
+  }
+  return Response.json(out);
+}
+
 // Fastify decodes the wildcard as a whole; a malformed escape is an invalid key, not a 500.
 function decodeSegments(raw: string[]): string[] {
   try {
@@ -88,7 +109,10 @@ function objectRoute(method: string, parts: string[], url: URL): Route | null {
   }
   if (first === "authenticated" && rest.length >= 2 && read) {
     const [bucket, key] = bucketAndKey(rest);
-    return async (_req, ctx, caller) => downloadObject(ctx, await caller(), bucket, key, head);
+    return async (_req, ctx, caller) => {
+      if (!head) countDownload(bucket, key);
+      return downloadObject(ctx, await caller(), bucket, key, head);
+    };
   }
   if (first === "info" && rest.length >= 2 && method === "GET") {
     const scoped = rest[0] === "authenticated" || rest[0] === "public";
@@ -102,7 +126,10 @@ function objectRoute(method: string, parts: string[], url: URL): Route | null {
   if (parts.length < 2) return null;
   const [bucket, key] = bucketAndKey(parts);
   if (read) {
-    return async (_req, ctx, caller) => downloadObject(ctx, await caller(), bucket, key, head);
+    return async (_req, ctx, caller) => {
+      if (!head) countDownload(bucket, key);
+      return downloadObject(ctx, await caller(), bucket, key, head);
+    };
   }
   if (method === "DELETE") {
     return async (_req, ctx, caller) => deleteObject(ctx, await caller(), bucket, key);
@@ -143,6 +170,9 @@ export async function handleStorage(
   const url = new URL(req.url);
   const at = url.pathname.indexOf(prefix);
   const path = at >= 0 ? url.pathname.slice(at + prefix.length) : url.pathname;
+  if (path === "/__standin/downloads" && (req.method === "GET" || req.method === "DELETE")) {
+    return downloadCounts(req.method, url);
+  }
   try {
     const handler = route(req.method, path, url);
     if (!handler) throw errors.notFound(req.method, url.pathname);

@@ -48,7 +48,10 @@ export interface Job {
   concurrency: number;
   aspect_ratio: string | null;
   image_size: string | null;
-  reference_images: { mime_type: string; data: string }[];
+  /** Stored references (fetched by the link once) or, from older clients, inline base64. */
+  reference_images: ({ path: string; mime_type: string } | { mime_type: string; data: string })[];
+  /** Decoded bytes of all reference images, as stored (the link's memory budget counts them). */
+  reference_bytes?: number;
   uses_client_api_key: boolean;
   api_key_ciphertext: string | null;
   max_attempts: number;
@@ -71,7 +74,10 @@ export function loadJob(executionId: string): Promise<Job | null> {
   // The model (and whether it is still there) comes from the execution's own snapshot.
   return call<Job | null>((tx) =>
     tx`select private.execution_job(${executionId}) || private.execution_model(${executionId})
-         as r`
+         || jsonb_build_object('reference_bytes', (
+              select coalesce(sum(r.bytes), 0) from public.workflow_executions e,
+                private.execution_references(e.input_data, e.client_id) r
+              where e.id = ${executionId})) as r`
   );
 }
 

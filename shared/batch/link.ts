@@ -20,6 +20,7 @@ import { enqueueSuccessor, successorWaitMs } from "./handoff.ts";
 import { type ItemContext, processItem } from "./process-item.ts";
 import { ProgressPublisher } from "./progress.ts";
 import { reconcileStorage } from "./reconcile.ts";
+import { type LinkReferences, loadReferences } from "./references.ts";
 import { type LinkSettings, linkSettings, linkSlots } from "./settings.ts";
 import { waitForSlot, wakeWaiters } from "./waitlist.ts";
 
@@ -35,6 +36,9 @@ export interface LinkReport {
   /** Whether the successor was asked for before the claim window closed (overlapped). */
   handedOffEarly: boolean;
   ms: number;
+  /** Decoded bytes of the reference images this link holds, and the Storage GETs they took. */
+  referenceBytes?: number;
+  referenceDownloads?: number;
 }
 
 /** While taking over from a predecessor, look for freed slots this often. */
@@ -118,13 +122,31 @@ export async function runLink(
     setupProblem = (err as Error).message;
   }
 
+  // Reference images: fetched once for the whole link (not per prompt), when its first claim
+  // brings items (a duplicate or queued link fetches nothing), and kept until it ends. Their
+  // stored size is known before (the job reads it), so the slots count them from the start.
+  // If Storage cannot give them, claimed items fail transiently (their attempts and backoff
+  // bound the cost) and a later link tries again.
+  let references: LinkReferences | null = null;
+  let referencesProblem: string | null = null;
+  const ensureReferences = async () => {
+    if (references || referencesProblem || job.reference_images.length === 0) return;
+    try {
+      references = await loadReferences(job);
+      report.referenceDownloads = references.downloads;
+    } catch (err) {
+      referencesProblem = `Could not read the reference images: ${(err as Error).message}`;
+    }
+  };
+  report.referenceBytes = job.reference_bytes ?? 0;
+
   // Trade-off: a 2K image costs a link ~17 MB while in flight, so a link holding the whole
   // execution's concurrency (10 by default) would pass Supabase's 256 MB per worker. A link
   // keeps at most what its memory budget allows and, when that is below the execution's
   // concurrency, asks once for a helper link (another worker, its own 256 MB): the claim SQL
   // counts slots per execution, so the links share them. The price is one more invocation per
   // helper and its start-up latency (a pg_net hop, ~100 ms) before it fills its slots.
-  const slots = linkSlots(settings, job.concurrency, job.image_size);
+  const slots = linkSlots(settings, job.concurrency, job.image_size, job.reference_bytes ?? 0);
   report.slots = slots;
   const inFlight = new Map<string, Promise<void>>();
   const wakeup = new Wakeup();
@@ -146,6 +168,8 @@ export async function runLink(
       : setupProblem
       // Nothing can succeed without a key or model: one fatal outcome fails the whole run.
       ? failItem(item, "fatal", setupProblem).then((o) => ({ ...o, fatal: true }))
+      : referencesProblem
+      ? failItem(item, "transient", referencesProblem).then((o) => ({ ...o, fatal: false }))
       : processItem(item, ctx);
     const tracked = work
       .then((outcome) => {
@@ -189,12 +213,14 @@ export async function runLink(
         break;
       }
       leaseMs = (claim.lease_seconds ?? 180) * 1000;
+      if (claim.items.length > 0 && !setupProblem && !modelGone) await ensureReferences();
       const ctx: ItemContext = {
         job,
         apiKey,
         clientKey,
         settings,
         leaseMs,
+        references: (references as LinkReferences | null)?.images ?? [],
         modelGone: () => modelGone,
       };
       for (const item of claim.items) start(item, ctx);

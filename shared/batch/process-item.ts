@@ -1,7 +1,7 @@
 // One leased ledger item: generate, upload under the name recorded at claim time, commit with
 // the lease token. Never throws: every outcome is written to the ledger, and if even that
 // fails the lease runs out and the item is claimed again.
-import { generateImage } from "../gemini/gemini.ts";
+import { generateImage, type ReferenceImageBytes } from "../gemini/gemini.ts";
 import { log } from "../core/log.ts";
 import { extensionFor, removeResults, resultExtensions, uploadResult } from "../storage/results.ts";
 import {
@@ -22,6 +22,8 @@ export interface ItemContext {
   clientKey?: ClientKey | null;
   settings: LinkSettings;
   leaseMs: number;
+  /** The run's reference images, fetched once by the link and shared by every call. */
+  references?: ReferenceImageBytes[];
   /** Why the run's model is gone, if the link learnt it while this item was in flight. */
   modelGone?: () => string | null;
 }
@@ -62,7 +64,7 @@ export async function processItem(item: ClaimedItem, ctx: ItemContext): Promise<
     apiKey: ctx.apiKey,
     model: job.model ?? "",
     prompt: item.prompt,
-    referenceImages: job.reference_images.map((i) => ({ mimeType: i.mime_type, data: i.data })),
+    referenceImages: ctx.references ?? [],
     aspectRatio: job.aspect_ratio ?? undefined,
     imageSize: job.image_size ?? undefined,
     timeoutMs: ctx.settings.generateTimeoutMs,

@@ -35,13 +35,36 @@ export function itemMemoryMb(imageSize: string | null): number {
   return itemMemoryMbBySize[imageSize ?? "1K"] ?? itemMemoryMbBySize["4K"];
 }
 
+const MB = 1024 * 1024;
+
+/**
+ * What a link's reference images cost it, in MB: `shared` is held once for the link's lifetime
+ * (their base64, 4/3 of the decoded bytes: the form every request streams them in), `perItem`
+ * is what each Gemini call in flight adds: the request body is streamed from the shared bytes
+ * in 64 KiB copies (shared/gemini/reference-body.ts), so a call holds a few chunks of it and the
+ * JSON envelope, 1 MB counted to stay on the safe side. While the images are fetched (before
+ * any item is claimed) the decoded bytes exist once too; nothing is in flight then.
+ */
+export function referenceMemoryMb(referenceBytes: number): { shared: number; perItem: number } {
+  if (referenceBytes <= 0) return { shared: 0, perItem: 0 };
+  return { shared: Math.ceil((Math.ceil(referenceBytes / 3) * 4) / MB), perItem: 1 };
+}
+
 /**
  * How many items one link keeps in flight: the execution's concurrency, unless the memory
- * budget allows fewer (never less than one). A link below the execution's concurrency asks
- * for a helper link to share the execution (see link.ts).
+ * budget allows fewer (never less than one). The reference images' shared bytes come off the
+ * budget first and their per-call cost adds to each item's. A link below the execution's
+ * concurrency asks for a helper link to share the execution (see link.ts).
  */
-export function linkSlots(settings: LinkSettings, concurrency: number, imageSize: string | null) {
-  const byMemory = Math.max(1, Math.floor(settings.maxInFlightMb / itemMemoryMb(imageSize)));
+export function linkSlots(
+  settings: LinkSettings,
+  concurrency: number,
+  imageSize: string | null,
+  referenceBytes = 0,
+) {
+  const refs = referenceMemoryMb(referenceBytes);
+  const budget = settings.maxInFlightMb - refs.shared;
+  const byMemory = Math.max(1, Math.floor(budget / (itemMemoryMb(imageSize) + refs.perItem)));
   return Math.max(1, Math.min(concurrency, byMemory));
 }
 

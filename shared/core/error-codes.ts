@@ -130,6 +130,18 @@ const catalogue = {
     status: 422,
     meaning: "some workflows would break; nothing was propagated",
   },
+  reference_image_not_found: {
+    status: 422,
+    meaning: "no uploaded reference image at that path in your client's folder",
+  },
+  reference_image_too_large: {
+    status: 422,
+    meaning: "a reference image (or all of them) is over the model's byte limit",
+  },
+  reference_image_type_not_allowed: {
+    status: 422,
+    meaning: "the model does not take this type, or the object is not the declared type",
+  },
   reference_images_not_supported: {
     status: 422,
     meaning: "this workflow does not take reference images",

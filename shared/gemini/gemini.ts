@@ -5,6 +5,9 @@ import { Buffer } from "node:buffer";
 import { GoogleGenAI, type Part } from "@google/genai";
 import { classifyError, describeMissingImage, type GenerateFailure } from "./errors.ts";
 import { InlineDataStore } from "./inline-data.ts";
+import { ReferenceImageBytes, ReferenceTokens } from "./reference-body.ts";
+
+export { ReferenceImageBytes } from "./reference-body.ts";
 
 export type { GenerateFailure } from "./errors.ts";
 
@@ -31,8 +34,11 @@ export interface GenerateImageInput {
   apiKey: string;
   model: string;
   prompt: string;
-  /** Base64 image data (no data: URL prefix). */
-  referenceImages?: { mimeType: string; data: string }[];
+  /**
+   * Base64 image data (no data: URL prefix), or a link's shared ReferenceImageBytes (streamed
+   * into the request without a per-call copy; see reference-body.ts).
+   */
+  referenceImages?: ({ mimeType: string; data: string } | ReferenceImageBytes)[];
   aspectRatio?: string;
   imageSize?: ImageSize;
   timeoutMs: number;
@@ -54,18 +60,24 @@ export async function generateImage(input: GenerateImageInput): Promise<Generate
   // Image bytes bypass the SDK's JSON parse (see gemini-inline-data.ts): the answer's data
   // values arrive decoded in `inline`, and the parsed response carries tokens in their place.
   const inline = new InlineDataStore();
+  const shared = (input.referenceImages ?? []).filter((i): i is ReferenceImageBytes =>
+    i instanceof ReferenceImageBytes
+  );
+  const tokens = new ReferenceTokens(shared);
   const ai = new GoogleGenAI({
     apiKey: input.apiKey,
     apiVersion: GEMINI_API_VERSION,
     httpOptions: {
       baseUrl: Deno.env.get("GOOGLE_GEMINI_BASE_URL") || undefined,
       timeout: input.timeoutMs,
-      fetch: inline.fetch(),
+      fetch: inline.fetch((init) => tokens.prepare(init)),
     },
   });
   const parts: Part[] = [{ text: input.prompt }];
+  let sharedIndex = 0;
   for (const image of input.referenceImages ?? []) {
-    parts.push({ inlineData: { mimeType: image.mimeType, data: image.data } });
+    const data = image instanceof ReferenceImageBytes ? tokens.token(sharedIndex++) : image.data;
+    parts.push({ inlineData: { mimeType: image.mimeType, data } });
   }
   const imageConfig: { aspectRatio?: string; imageSize?: string } = {};
   if (input.aspectRatio) imageConfig.aspectRatio = input.aspectRatio;

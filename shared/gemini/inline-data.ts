@@ -215,10 +215,13 @@ export class InlineDataStore {
     this.#bytes.clear();
   }
 
-  /** A fetch for httpOptions.fetch that lifts the data values of successful answers into here. */
-  fetch(): typeof fetch {
+  /**
+   * A fetch for httpOptions.fetch that lifts the data values of successful answers into here;
+   * `prepare` may rewrite the request first (reference-body.ts streams reference images in).
+   */
+  fetch(prepare?: (init: RequestInit | undefined) => RequestInit | undefined): typeof fetch {
     return async (input, init) => {
-      const response = await fetch(input, init);
+      const response = await fetch(input, prepare ? prepare(init) : init);
       if (!response.ok || !response.body) return response;
       const scanner = new InlineDataScanner(this);
       const body = response.body.pipeThrough(

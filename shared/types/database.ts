@@ -206,7 +206,11 @@ export type Database = {
           id: string;
           image_sizes: string[];
           lifecycle: string;
+          max_reference_image_bytes: number;
+          max_reference_images: number;
+          max_reference_total_bytes: number;
           price_per_image: NonNullable<Json>;
+          reference_mime_types: string[];
           replacement: string | null;
           retires_on: string | null;
           source: string;
@@ -222,7 +226,11 @@ export type Database = {
           id: string;
           image_sizes: string[];
           lifecycle?: string;
+          max_reference_image_bytes?: number;
+          max_reference_images?: number;
+          max_reference_total_bytes?: number;
           price_per_image: NonNullable<Json>;
+          reference_mime_types?: string[];
           replacement?: string | null;
           retires_on?: string | null;
           source: string;
@@ -238,7 +246,11 @@ export type Database = {
           id?: string;
           image_sizes?: string[];
           lifecycle?: string;
+          max_reference_image_bytes?: number;
+          max_reference_images?: number;
+          max_reference_total_bytes?: number;
           price_per_image?: NonNullable<Json>;
+          reference_mime_types?: string[];
           replacement?: string | null;
           retires_on?: string | null;
           source?: string;

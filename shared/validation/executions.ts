@@ -45,6 +45,8 @@ export const maxPromptLength = 2000;
 export const maxReferenceImages = 14;
 export const maxReferenceImageBytes = 4 * 1024 * 1024;
 const maxReferenceImageBase64 = Math.ceil(maxReferenceImageBytes / 3) * 4;
+/** Decoded bytes of all reference images of one execution, at most (12 MiB). */
+export const maxReferenceTotalBytes = 3 * maxReferenceImageBytes;
 /** All reference images of one execution together: three at the per-image maximum (12 MiB). */
 export const maxReferenceImagesTotalBase64 = 3 * maxReferenceImageBase64;
 
@@ -57,25 +59,74 @@ const base64 = z.string()
     message: "must be base64 (no data: prefix)",
   });
 
-export const referenceImage = z.strictObject({
+/** Inline form (kept for older clients): the image itself, base64, inside input_data. */
+export const inlineReferenceImage = z.strictObject({
   mime_type: z.enum(imageMimeTypes, {
     message: `must be one of ${imageMimeTypes.join(", ")}`,
   }),
   data: base64,
 });
+/** @deprecated name of inlineReferenceImage */
+export const referenceImage = inlineReferenceImage;
 
-const referenceImages = z.array(referenceImage, {
-  message: "must be a list of images",
-})
-  .max(maxReferenceImages, {
-    message: `must contain at most ${maxReferenceImages} images`,
+const uuidText = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
+/** `<client_id>/<uuid>.<ext>` in bucket reference-images, as POST /reference-uploads names it. */
+export const referencePathPattern = new RegExp(`^${uuidText}/${uuidText}\\.(png|jpg|webp)$`);
+
+/** Stored form: an object uploaded with POST /reference-uploads, named by its path. */
+export const storedReferenceImage = (clientId: string | null = null) =>
+  z.strictObject({
+    path: z.string({ message: "must be a path" }).regex(referencePathPattern, {
+      message: "must be <client_id>/<uuid>.png|jpg|webp as the upload route names it",
+    }).refine((p) => clientId === null || p.split("/")[0] === clientId, {
+      message: "must be in the execution's client's folder",
+    }),
+    mime_type: z.enum(imageMimeTypes, {
+      message: `must be one of ${imageMimeTypes.join(", ")}`,
+    }),
+  });
+export type StoredReferenceImage = z.infer<ReturnType<typeof storedReferenceImage>>;
+export type InlineReferenceImage = z.infer<typeof inlineReferenceImage>;
+
+function isStoredShaped(value: unknown): boolean {
+  return typeof value === "object" && value !== null && !Array.isArray(value) && "path" in value;
+}
+
+/**
+ * One reference image, either form: an object with `path` is read as a stored reference, any
+ * other as inline (so a 400 names the fields of the form the caller meant, as SQL does).
+ */
+const anyReferenceImage = (clientId: string | null) => {
+  const stored = storedReferenceImage(clientId);
+  return z.unknown().transform((value, ctx) => {
+    const result = (isStoredShaped(value) ? stored : inlineReferenceImage).safeParse(value);
+    if (!result.success) {
+      for (const issue of result.error.issues) {
+        ctx.addIssue(issue as Parameters<typeof ctx.addIssue>[0]);
+      }
+      return z.NEVER;
+    }
+    return result.data as StoredReferenceImage | InlineReferenceImage;
+  }).meta({
+    description: "{path, mime_type} (uploaded with POST /reference-uploads) or, deprecated, " +
+      "{mime_type, data: base64}",
+  });
+};
+
+const referenceImagesFor = (clientId: string | null) =>
+  z.array(anyReferenceImage(clientId), {
+    message: "must be a list of images",
   })
-  .refine(
-    (images) =>
-      images.reduce((n, i) => n + i.data.length, 0) <=
-        maxReferenceImagesTotalBase64,
-    { message: "must hold at most 12 MiB of images in all" },
-  );
+    .max(maxReferenceImages, {
+      message: `must contain at most ${maxReferenceImages} images`,
+    })
+    .refine(
+      (images) =>
+        images.reduce((n, i) => n + ("data" in i ? i.data.length : 0), 0) <=
+          maxReferenceImagesTotalBase64,
+      { message: "must hold at most 12 MiB of images in all" },
+    );
+const referenceImages = referenceImagesFor(null);
 
 /** A Gemini API key as a client sends it (per start request, or to be stored for the client). */
 export const geminiApiKey = z.string().trim().min(1, { message: "must not be empty" })
@@ -118,23 +169,26 @@ export type RetryExecutionBody = z.infer<typeof retryExecutionBody>;
  * cases). Shape only: the aspect ratios and sizes a model offers are checked against the
  * workflow's model in SQL. Prompts are stored trimmed, so here they only must not be blank.
  */
-export const executionInput = z.strictObject({
-  prompts: promptList(
-    z.string().max(maxPromptLength, {
-      message: `must be at most ${maxPromptLength} characters`,
+export const executionInputFor = (clientId: string | null) =>
+  z.strictObject({
+    prompts: promptList(
+      z.string().max(maxPromptLength, {
+        message: `must be at most ${maxPromptLength} characters`,
+      })
+        .refine((p) => p.trim().length > 0, { message: "must not be empty" }),
+    ),
+    reference_images: referenceImagesFor(clientId).optional(),
+    aspect_ratio: z.string().regex(/^[0-9]{1,2}:[0-9]{1,2}$/, {
+      message: "must be a ratio like 16:9",
     })
-      .refine((p) => p.trim().length > 0, { message: "must not be empty" }),
-  ),
-  reference_images: referenceImages.optional(),
-  aspect_ratio: z.string().regex(/^[0-9]{1,2}:[0-9]{1,2}$/, {
-    message: "must be a ratio like 16:9",
-  })
-    .optional(),
-  image_size: z.string().regex(/^([0-9]{1,2}K|[0-9]{3})$/, {
-    message: "must be a size like 2K or 512",
-  }).optional(),
-  uses_client_api_key: z.boolean().optional(),
-});
+      .optional(),
+    image_size: z.string().regex(/^([0-9]{1,2}K|[0-9]{3})$/, {
+      message: "must be a size like 2K or 512",
+    }).optional(),
+    uses_client_api_key: z.boolean().optional(),
+  });
+/** input_data without knowing the client (paths are checked for shape, not folder). */
+export const executionInput = executionInputFor(null);
 export type ExecutionInput = z.infer<typeof executionInput>;
 
 /** The input_data a validated start request is stored as (the API key itself never is). */
@@ -214,3 +268,25 @@ export const processBatchBody = z.unknown().transform((value, ctx) => {
     via: webhook ? "webhook" : "chain",
   };
 });
+
+/**
+ * POST /reference-uploads: the images a client is about to upload for a workflow (type and
+ * size as it will send them). The workflow's model decides how many, how large and which
+ * types (the database refuses the rest with 422); these are the absolute caps of the bucket.
+ */
+export const referenceUploadsBody = z.strictObject({
+  workflow_id: uuid,
+  images: z.array(
+    z.strictObject({
+      mime_type: z.enum(imageMimeTypes, {
+        message: `must be one of ${imageMimeTypes.join(", ")}`,
+      }),
+      size_bytes: z.number({ message: "must be a number" }).int({ message: "must be an integer" })
+        .min(1, { message: "must be at least 1" })
+        .max(maxReferenceImageBytes, { message: `must be at most ${maxReferenceImageBytes}` }),
+    }),
+    { message: "must be a list of images" },
+  ).min(1, { message: "must contain at least one image" })
+    .max(maxReferenceImages, { message: `must contain at most ${maxReferenceImages} images` }),
+});
+export type ReferenceUploadsBody = z.infer<typeof referenceUploadsBody>;

@@ -246,6 +246,16 @@ export const responses = {
     files_left: z.array(z.string()),
   }),
   attachment: z.object({ attachment: ticketAttachment, upload: signedUpload }),
+  referenceUploads: z.object({
+    client_id: uuid,
+    limits: z.object({
+      max_images: z.number(),
+      max_image_bytes: z.number(),
+      max_total_bytes: z.number(),
+      mime_types: z.array(z.string()),
+    }),
+    uploads: z.array(signedUpload.extend({ mime_type: z.string(), size_bytes: z.number() })),
+  }),
   comment: wrapped("comment", comment),
   template: wrapped("template", template),
   templates: pageOf(template),

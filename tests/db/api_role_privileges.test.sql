@@ -93,6 +93,7 @@ select * from (values
   ('authenticated', 'function', 'private.is_admin()', 'EXECUTE'),
   ('authenticated', 'function', 'private.my_client_ids()', 'EXECUTE'),
   ('authenticated', 'function', 'private.my_owned_client_ids()', 'EXECUTE'),
+  ('authenticated', 'function', 'private.plan_reference_uploads(uuid,jsonb)', 'EXECUTE'),
   ('authenticated', 'function', 'private.store_execution_api_key(uuid,text)', 'EXECUTE'),
   ('authenticated', 'function', 'private.set_client_api_key(uuid,text,text)', 'EXECUTE'),
   ('authenticated', 'function', 'private.delete_client_api_key(uuid)', 'EXECUTE'),

@@ -6,13 +6,22 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import {
   executionInput,
+  executionInputFor,
   executionInputOf,
+  maxReferenceImageBytes,
+  maxReferenceImages,
   maxReferenceImagesTotalBase64,
+  maxReferenceTotalBytes,
   startExecutionBody,
 } from "../../shared/validation.ts";
 import { closeAll, db } from "../helpers/stack.ts";
 
 const maxBase64 = Math.ceil((4 * 1024 * 1024) / 3) * 4;
+// Stored references are checked against the execution's client: both sides get this one.
+const CLIENT = "c0000000-0000-4000-8000-000000000001";
+const OTHER = "c0000000-0000-4000-8000-000000000002";
+const ref = (path: string, mime_type = "image/png") => ({ path, mime_type });
+const okPath = `${CLIENT}/0f0e0d0c-0b0a-4908-8706-050403020100.png`;
 const img = (data: string, mime_type = "image/png") => ({ mime_type, data });
 const emoji = "\u{1F600}"; // two UTF-16 code units, one code point (what both count)
 // JavaScript's trim() whitespace; Postgres' own \s knows only the ASCII ones.
@@ -103,6 +112,58 @@ const cases: [string, unknown][] = [
     prompts: ["a"],
     reference_images: [...Array(3).fill(img("A".repeat(maxBase64))), img("QUJD")],
   }],
+  // Stored references {path, mime_type}
+  ["stored reference", { prompts: ["a"], reference_images: [ref(okPath)] }],
+  ["stored jpg and webp", {
+    prompts: ["a"],
+    reference_images: [
+      ref(`${CLIENT}/0f0e0d0c-0b0a-4908-8706-050403020101.jpg`, "image/jpeg"),
+      ref(`${CLIENT}/0f0e0d0c-0b0a-4908-8706-050403020102.webp`, "image/webp"),
+    ],
+  }],
+  ["stored and inline mixed", { prompts: ["a"], reference_images: [ref(okPath), img("QUJD")] }],
+  ["stored in another client's folder", {
+    prompts: ["a"],
+    reference_images: [ref(`${OTHER}/0f0e0d0c-0b0a-4908-8706-050403020100.png`)],
+  }],
+  ["stored traversal", { prompts: ["a"], reference_images: [ref(`${CLIENT}/../${OTHER}/x.png`)] }],
+  ["stored traversal in the name", {
+    prompts: ["a"],
+    reference_images: [ref(`${CLIENT}/..%2f0f0e0d0c-0b0a-4908-8706-050403020100.png`)],
+  }],
+  ["stored nested folder", {
+    prompts: ["a"],
+    reference_images: [ref(`${CLIENT}/x/0f0e0d0c-0b0a-4908-8706-050403020100.png`)],
+  }],
+  ["stored leading slash", { prompts: ["a"], reference_images: [ref(`/${okPath}`)] }],
+  ["stored upper-case uuid", { prompts: ["a"], reference_images: [ref(okPath.toUpperCase())] }],
+  ["stored trailing newline", { prompts: ["a"], reference_images: [ref(`${okPath}\n`)] }],
+  ["stored gif extension", {
+    prompts: ["a"],
+    reference_images: [ref(okPath.replace(".png", ".gif"))],
+  }],
+  ["stored unknown key", { prompts: ["a"], reference_images: [{ ...ref(okPath), size: 1 }] }],
+  ["stored with data too", {
+    prompts: ["a"],
+    reference_images: [{ ...ref(okPath), data: "QUJD" }],
+  }],
+  ["stored without mime", { prompts: ["a"], reference_images: [{ path: okPath }] }],
+  ["stored gif mime", { prompts: ["a"], reference_images: [ref(okPath, "image/gif")] }],
+  ["stored path a number", {
+    prompts: ["a"],
+    reference_images: [{ path: 1, mime_type: "image/png" }],
+  }],
+  ["stored path null", {
+    prompts: ["a"],
+    reference_images: [{ path: null, mime_type: "image/png" }],
+  }],
+  ["stored path empty", { prompts: ["a"], reference_images: [ref("")] }],
+  ["14 stored", { prompts: ["a"], reference_images: Array(14).fill(ref(okPath)) }],
+  ["15 stored", { prompts: ["a"], reference_images: Array(15).fill(ref(okPath)) }],
+  ["3 inline at the limit and stored ones (only inline bytes count)", {
+    prompts: ["a"],
+    reference_images: [...Array(3).fill(img("A".repeat(maxBase64))), ref(okPath)],
+  }],
   ["aspect ratio 16:9", { prompts: ["a"], aspect_ratio: "16:9" }],
   ["aspect ratio 7:7 (shape only; the model catalogue decides)", {
     prompts: ["a"],
@@ -131,14 +192,17 @@ async function sqlVerdicts(values: unknown[]): Promise<(Record<string, string> |
   // One value per query keeps the multi-megabyte cases from becoming one giant parameter.
   for (const value of values) {
     const [row] = await db()<{ p: Record<string, string> | null }[]>`
-      select private.execution_input_shape_problem(${db().json(value as never)}::jsonb) as p`;
+      select private.execution_input_shape_problem(${db().json(value as never)}::jsonb,
+        ${CLIENT}::uuid) as p`;
     out.push(row.p);
   }
   return out;
 }
 
+const forClient = executionInputFor(CLIENT);
+
 function zodVerdict(value: unknown): { ok: boolean; fields: string[] } {
-  const result = executionInput.safeParse(value);
+  const result = forClient.safeParse(value);
   if (result.success) return { ok: true, fields: [] };
   return {
     ok: false,
@@ -178,7 +242,7 @@ async function assertAgree(values: unknown[], names: string[]) {
 Deno.test("zod and SQL agree on every written-out input_data case", async () => {
   await assertAgree(cases.map((c) => c[1]), cases.map((c) => c[0]));
   // The cases cover both answers at every limit.
-  const accepted = cases.filter((c) => executionInput.safeParse(c[1]).success).length;
+  const accepted = cases.filter((c) => forClient.safeParse(c[1]).success).length;
   assert.ok(accepted >= 15 && accepted <= cases.length - 40, `${accepted} of ${cases.length}`);
 });
 
@@ -194,11 +258,23 @@ const anyJson = fc.oneof(
 /** Mostly one of the good values, sometimes anything: random cases near the boundary. */
 const mostly = <T>(good: fc.Arbitrary<T>) =>
   fc.oneof({ weight: 6, arbitrary: good }, { weight: 1, arbitrary: anyJson });
-const image = mostly(fc.record({
-  mime_type: mostly(fc.constantFrom("image/png", "image/jpeg", "image/webp")),
-  data: mostly(fc.constantFrom("QUJD", "QUI=", "QQ==", "/9j/+A", "A")),
-  url: anyJson,
-}, { requiredKeys: [] }));
+const image = mostly(fc.oneof(
+  fc.record({
+    mime_type: mostly(fc.constantFrom("image/png", "image/jpeg", "image/webp")),
+    data: mostly(fc.constantFrom("QUJD", "QUI=", "QQ==", "/9j/+A", "A")),
+    url: anyJson,
+  }, { requiredKeys: [] }),
+  fc.record({
+    path: mostly(fc.constantFrom(
+      okPath,
+      `${OTHER}/0f0e0d0c-0b0a-4908-8706-050403020100.webp`,
+      `${CLIENT}/../x.png`,
+      `${CLIENT}/0f0e0d0c-0b0a-4908-8706-050403020100.jpeg`,
+    )),
+    mime_type: mostly(fc.constantFrom("image/png", "image/jpeg", "image/webp")),
+    data: anyJson,
+  }, { requiredKeys: ["path"] }),
+));
 const inputLike = fc.record({
   prompts: mostly(fc.array(mostly(fc.string({ minLength: 1, maxLength: 20 })), { maxLength: 4 })),
   reference_images: mostly(fc.array(image, { maxLength: 3 })),
@@ -219,7 +295,7 @@ const storable = (v: unknown) => !JSON.stringify(v).includes("\\u0000");
 Deno.test("zod and SQL agree on random input_data values", async () => {
   const values = fc.sample(inputLike.filter(storable), { numRuns: 600, seed: 20261202 });
   await assertAgree(values, values.map((v) => JSON.stringify(v).slice(0, 120)));
-  const accepted = values.filter((v) => executionInput.safeParse(v).success).length;
+  const accepted = values.filter((v) => forClient.safeParse(v).success).length;
   assert.ok(accepted > 20, `only ${accepted} random values were valid: the generator is too wild`);
 });
 
@@ -245,6 +321,36 @@ Deno.test("what a valid start request stores is an input_data both accept", asyn
   for (const input of parsed) assert.ok(executionInput.safeParse(input).success);
   assert.deepEqual((await sqlVerdicts(parsed)).filter((v) => v !== null), []);
   assert.ok(maxReferenceImagesTotalBase64 === 3 * maxBase64);
+});
+
+Deno.test("the shape caps agree with the bucket and the catalogue's constraints", async () => {
+  // zod's absolute caps are the database's: the reference-images bucket's size and types, and
+  // the most the model catalogue's check constraints let an admin allow.
+  const [bucket] = await db()<{ size: number; types: string[] }[]>`
+    select file_size_limit::int as size, allowed_mime_types as types
+    from storage.buckets where id = 'reference-images'`;
+  assert.equal(bucket.size, maxReferenceImageBytes);
+  assert.deepEqual([...bucket.types].sort(), ["image/jpeg", "image/png", "image/webp"]);
+  const constraint = async (name: string) =>
+    (await db()<{ def: string }[]>`
+      select pg_get_constraintdef(oid) as def from pg_constraint where conname = ${name}`)[0].def;
+  assert.match(
+    await constraint("image_models_max_reference_images"),
+    new RegExp(`<= ${maxReferenceImages}\\)`),
+  );
+  assert.match(
+    await constraint("image_models_max_reference_image_bytes"),
+    new RegExp(`<= ${maxReferenceImageBytes}\\)`),
+  );
+  assert.match(
+    await constraint("image_models_max_reference_total_bytes"),
+    new RegExp(`<= ${maxReferenceTotalBytes}\\)`),
+  );
+  // Without a client (the API's own body check) paths are shape-checked but any folder passes;
+  // the database, which knows the client, refuses another's.
+  const other = { prompts: ["a"], reference_images: [ref(`${OTHER}/${okPath.split("/")[1]}`)] };
+  assert.ok(executionInput.safeParse(other).success);
+  assert.ok(!forClient.safeParse(other).success);
 });
 
 Deno.test({

@@ -10,6 +10,7 @@ import {
   idempotencyKey,
   listExecutionsQuery,
   processBatchBody,
+  referenceUploadsBody,
   retryExecutionBody,
   startExecutionBody,
 } from "../../shared/validation/executions.ts";
@@ -506,6 +507,21 @@ export const routes: Route[] = [
     bodyIds: { workflow_id: "workflow" },
     headers: { "idempotency-key": idempotencyKey },
     writes: true,
+  },
+  {
+    fn: "start-execution",
+    method: "POST",
+    path: "/reference-uploads",
+    actor: "collabA",
+    body: {
+      schema: referenceUploadsBody,
+      valid: (ids) => ({
+        workflow_id: ids.workflow,
+        images: [{ mime_type: "image/png", size_bytes: 100 }],
+      }),
+    },
+    bodyIds: { workflow_id: "workflow" },
+    writes: false,
   },
   {
     fn: "start-execution",
