@@ -31,6 +31,11 @@ export interface ChainResult {
   firstClaimMs: number[];
   allSucceeded: Check;
   details: Record<string, unknown>;
+  /** Per execution: Date.now() when start-execution answered. */
+  answeredAt: number[];
+  ids: string[];
+  /** The fake's calls of this run: prompt, arrival and answer times (Date.now()). */
+  calls: { prompt: string; receivedAt?: number; answeredAt?: number }[];
 }
 
 export async function runChain(ctx: BenchContext, run: ChainRun): Promise<ChainResult> {
@@ -75,6 +80,13 @@ export async function runChain(ctx: BenchContext, run: ChainRun): Promise<ChainR
         detail: `outputs ${JSON.stringify(outputs)}, gemini calls ${geminiCalls}`,
       },
       details: { links_delivered: links.n, gemini_calls: geminiCalls, outputs },
+      answeredAt: started.map((s) => s.answeredAt),
+      ids,
+      calls: fake.calls.map((c) => ({
+        prompt: c.prompt,
+        receivedAt: c.receivedAt,
+        answeredAt: c.answeredAt,
+      })),
     };
   } finally {
     await setBatchSettings(sql, before);

@@ -31,7 +31,9 @@ const CONCURRENT_CLIENTS = 10;
 /** pg_net's worker is asleep (no timeout) at most ~3 s after its last request. */
 const IDLE_MS = 3500;
 const POLL_MS = 10_000;
-const TARGET_P50_MS = 100;
+/** Issue 18, target 4: p50 <= 50 ms for a start alone, p95 <= 1.1 s for 50 starts at once. */
+const TARGET_P50_MS = 50;
+const TARGET_CONCURRENT_P95_MS = 1100;
 
 type Samples = number[];
 
@@ -70,7 +72,9 @@ async function allAtOnce(ctx: BenchContext, members: Member[]): Promise<Samples>
   return started.map((s) => done.get(s.id)!.started_at!.getTime() - s.answeredAt);
 }
 
-function result(figure: string, samples: Samples, withTarget: boolean, extra: object) {
+type Target = "p50" | "p95" | null;
+
+function result(figure: string, samples: Samples, target: Target, extra: object) {
   const s = summarize(samples);
   const cronP50 = POLL_MS * 0.5;
   return {
@@ -85,11 +89,17 @@ function result(figure: string, samples: Samples, withTarget: boolean, extra: ob
       cron_p50_ms: cronP50,
       cron_p95_ms: POLL_MS * 0.95,
     },
-    checks: withTarget
+    checks: target === "p50"
       ? [{
         name: `p50 <= ${TARGET_P50_MS} ms`,
         pass: s.p50 <= TARGET_P50_MS,
         detail: `p50 ${s.p50} ms`,
+      }]
+      : target === "p95"
+      ? [{
+        name: `p95 <= ${TARGET_CONCURRENT_P95_MS} ms`,
+        pass: s.p95 <= TARGET_CONCURRENT_P95_MS,
+        detail: `p95 ${s.p95} ms`,
       }]
       : [],
     details: {
@@ -120,14 +130,14 @@ export const kickLatency: Benchmark = {
       const backToBack = await oneAtATime(ctx, member, RUNS_BACK_TO_BACK, "kick-b2b", 0);
       const concurrent = await allAtOnce(ctx, crowd);
       return [
-        result("one start alone (pg_net idle): p50 / cron-poll (10 s) p50", alone, true, {
+        result("one start alone (pg_net idle): p50 / cron-poll (10 s) p50", alone, "p50", {
           runs: RUNS_ALONE,
           pause_before_each_ms: IDLE_MS,
         }),
-        result("back-to-back starts: p50 / cron-poll p50", backToBack, false, {
+        result("back-to-back starts: p50 / cron-poll p50", backToBack, null, {
           runs: RUNS_BACK_TO_BACK,
         }),
-        result(`${CONCURRENT} starts at once: p50 / cron-poll p50`, concurrent, false, {
+        result(`${CONCURRENT} starts at once: p50 / cron-poll p50`, concurrent, "p95", {
           starts: CONCURRENT,
           clients: CONCURRENT_CLIENTS,
         }),

@@ -1,6 +1,7 @@
 // Every benchmark `deno task bench` knows, in run order. Add yours here: one import, one entry.
 import type { Benchmark } from "./types.ts";
 import { adminAnalytics } from "./admin-analytics.ts";
+import { chainAb } from "./chain-ab.ts";
 import { chainEfficiency } from "./chain-efficiency.ts";
 import { chainHandoff } from "./chain-handoff.ts";
 import { executionRead } from "./execution-read.ts";
@@ -24,4 +25,5 @@ export const benchmarks: Benchmark[] = [
   memory,
   tenantFlood,
   quotaLimits,
+  chainAb,
 ];

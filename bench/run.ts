@@ -30,7 +30,9 @@ function parseArgs(args: string[]) {
     throw new Error(`unknown benchmark ${unknown.join(", ")}; known: ${known.join(", ")}`);
   }
   return {
-    selected: names.length ? benchmarks.filter((b) => names.includes(b.name)) : benchmarks,
+    selected: names.length
+      ? benchmarks.filter((b) => names.includes(b.name))
+      : benchmarks.filter((b) => !b.optIn),
     reuse: flags.has("--reuse"),
     keep: flags.has("--keep"),
   };

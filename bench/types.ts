@@ -45,6 +45,8 @@ export interface Benchmark {
   /** Selects the benchmark on the command line: `deno task bench <name>`. */
   name: string;
   description: string;
+  /** Runs only when named (a long benchmark, e.g. the interleaved A/B): not in the default set. */
+  optIn?: boolean;
   run(ctx: BenchContext): Promise<BenchResult[]>;
 }
 

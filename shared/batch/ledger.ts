@@ -96,6 +96,28 @@ export function completeItem(
   );
 }
 
+/** The completion, and the claim the link asked for with it (see complete_and_claim). */
+export interface CompletionWithClaim extends Outcome {
+  next?: Claim;
+  claim_error?: string;
+}
+
+/**
+ * Completes the item and, in the same transaction (a subtransaction that cannot undo the
+ * completion), claims up to `claim` more items of its execution.
+ */
+export function completeItemAndClaim(
+  item: ClaimedItem,
+  storagePath: string,
+  processingTimeMs: number,
+  claim: number,
+): Promise<CompletionWithClaim> {
+  return call<CompletionWithClaim>((tx) =>
+    tx`select private.complete_batch_item_and_claim(${item.id}, ${item.lease_token},
+         ${storagePath}, ${processingTimeMs}, ${claim}) as r`
+  );
+}
+
 export function failItem(
   item: ClaimedItem,
   kind: "transient" | "permanent" | "fatal",
@@ -144,6 +166,10 @@ export interface PublishResult {
   unchanged?: boolean;
   finished?: boolean;
   missing?: boolean;
+  /** Live progress is switched off (private.set_live_progress). */
+  disabled?: boolean;
+  /** After a sent message: the rate bound, ms until the next one may go. */
+  next_in_ms?: number;
 }
 
 export function publishProgress(executionId: string): Promise<PublishResult> {

@@ -8,6 +8,7 @@ import { decryptApiKey } from "../secrets/secrets.ts";
 import { type ClientKey, loadClientKey } from "./client-key.ts";
 import {
   chainNextLink,
+  type Claim,
   type ClaimedItem,
   claimItems,
   failItem,
@@ -35,6 +36,8 @@ export interface LinkReport {
   handedOff: boolean;
   /** Whether the successor was asked for before the claim window closed (overlapped). */
   handedOffEarly: boolean;
+  /** Of `claimed`, the items claimed in the call that completed the slot's previous item. */
+  claimedWithCompletion: number;
   ms: number;
   /** Decoded bytes of the reference images this link holds, and the Storage GETs they took. */
   referenceBytes?: number;
@@ -43,6 +46,8 @@ export interface LinkReport {
 
 /** While taking over from a predecessor, look for freed slots this often. */
 const TAKEOVER_POLL_MS = 100;
+/** Capped by the client or the global fair share while running: look for capacity this often. */
+const CAPPED_POLL_MS = 100;
 
 async function apiKeyFor(job: Job, clientKey: ClientKey | null): Promise<string> {
   if (!job.model) throw new Error("The workflow has no model configured");
@@ -98,6 +103,7 @@ export async function runLink(
     stoppedBecause: "",
     handedOff: false,
     handedOffEarly: false,
+    claimedWithCompletion: 0,
     ms: 0,
   };
   const job = await loadJob(executionId);
@@ -161,6 +167,32 @@ export async function runLink(
   // asked yet). Asked once, the first time every slot of the execution is held elsewhere.
   let takeoverUntil = 0;
   let earlyHandoffTried = false;
+  // While the loop claims, a slot that frees asks for its next item in the completing call
+  // (one transaction instead of two, no wait for the loop); the loop claims what that missed.
+  let claiming = true;
+  // The last claim found nothing queued: completions stop asking (retries that come back are
+  // claimed by the loop, which still claims on every wake).
+  let nothingQueued = false;
+  // While capped with items in flight, the loop claims no sooner than this (0: at once).
+  let cappedPollAt = 0;
+  const claimWithCompletion = () =>
+    claiming && !nothingQueued && !fatal && !modelGone && !setupProblem && !referencesProblem &&
+      Date.now() < claimUntil
+      ? 1
+      : 0;
+  const contextFor = (claim: Claim): ItemContext => {
+    leaseMs = (claim.lease_seconds ?? 180) * 1000;
+    return {
+      job,
+      apiKey,
+      clientKey,
+      settings,
+      leaseMs,
+      references: (references as LinkReferences | null)?.images ?? [],
+      modelGone: () => modelGone,
+      claimWithCompletion,
+    };
+  };
 
   const start = (item: ClaimedItem, ctx: ItemContext) => {
     const work = modelGone
@@ -175,6 +207,17 @@ export async function runLink(
       .then((outcome) => {
         if (outcome.finalised) finalisedHere = true;
         if (outcome.fatal) fatal = true;
+        const next = "next" in outcome ? outcome.next : undefined;
+        if (next) nothingQueued = next.state !== "active" || next.pending === 0;
+        // A slot freed without a claim in its call (failure, retry, claim error): the loop
+        // claims for it at once.
+        if (!next) cappedPollAt = 0;
+        if (next?.state === "active" && next.items.length > 0) {
+          const nextCtx = contextFor(next);
+          for (const claimed of next.items) start(claimed, nextCtx);
+          report.claimed += next.items.length;
+          report.claimedWithCompletion += next.items.length;
+        }
       })
       .catch((err) => log("error", "batch item crashed", { item_id: item.id, error: String(err) }))
       .finally(() => {
@@ -204,25 +247,23 @@ export async function runLink(
     }
     const free = slots - inFlight.size;
     let waitMs = Infinity;
-    if (free > 0) {
+    const pollInMs = cappedPollAt - Date.now();
+    if (free > 0 && pollInMs > 0) {
+      // Capped (client cap or fair share) while holding items whose completions claim their
+      // own successors: the loop only polls for capacity freed elsewhere.
+      waitMs = pollInMs;
+    } else if (free > 0) {
+      cappedPollAt = 0;
       const claim = await claimItems(executionId, free);
+      nothingQueued = claim.state !== "active" || claim.pending === 0;
       if (claim.state !== "active") {
         report.stoppedBecause = claim.state;
         reconcileNeeded = claim.state === "finished" ||
           (claim.finalised === true && claim.reconciled === false);
         break;
       }
-      leaseMs = (claim.lease_seconds ?? 180) * 1000;
       if (claim.items.length > 0 && !setupProblem && !modelGone) await ensureReferences();
-      const ctx: ItemContext = {
-        job,
-        apiKey,
-        clientKey,
-        settings,
-        leaseMs,
-        references: (references as LinkReferences | null)?.images ?? [],
-        modelGone: () => modelGone,
-      };
+      const ctx = contextFor(claim);
       for (const item of claim.items) start(item, ctx);
       report.claimed += claim.items.length;
       if (claim.items.length > 0) progress.touch();
@@ -265,8 +306,12 @@ export async function runLink(
           waitMs = verdict === "retry" ? 0 : 100;
         } else if (claim.capped_by) {
           // Capped while running: poll for a freed slot. A claim is one short transaction,
-          // and links that hold items are bounded by the caps themselves.
-          waitMs = 100;
+          // and links that hold items are bounded by the caps themselves. A completion
+          // refills its own slot in its call; without that, every completion's wake-up
+          // would also send a claim the cap refuses (a second claim per item, each under
+          // the client and global locks).
+          waitMs = CAPPED_POLL_MS;
+          if (claimWithCompletion() > 0) cappedPollAt = Date.now() + CAPPED_POLL_MS;
         } else {
           waitMs = Math.max(claim.next_due_in_ms ?? 1000, 10); // retries not yet due
           backingOff = true;
@@ -282,6 +327,8 @@ export async function runLink(
     }
   }
 
+  claiming = false;
+
   if (report.stoppedBecause === "budget" && !report.handedOff) {
     // Hand over once a slot is free, so the next link can start claiming at once.
     if (inFlight.size >= slots) await wakeup.wait(Infinity);
@@ -292,7 +339,8 @@ export async function runLink(
     }
   }
   if (fatal && !report.stoppedBecause) report.stoppedBecause = "fatal";
-  await Promise.all(inFlight.values());
+  // Items claimed with a completion join inFlight while we wait: wait until none is left.
+  while (inFlight.size > 0) await Promise.all(inFlight.values());
   await progress.flush();
   // Slots this link's last items freed without a claim after them (budget, fatal, cancelled)
   // go to waiting executions now rather than at the sweep's next pass.

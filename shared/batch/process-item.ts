@@ -5,8 +5,10 @@ import { generateImage, type ReferenceImageBytes } from "../gemini/gemini.ts";
 import { log } from "../core/log.ts";
 import { extensionFor, removeResults, resultExtensions, uploadResult } from "../storage/results.ts";
 import {
+  type Claim,
   type ClaimedItem,
   completeItem,
+  completeItemAndClaim,
   failItem,
   failItemModelUnavailable,
   type Job,
@@ -26,13 +28,20 @@ export interface ItemContext {
   references?: ReferenceImageBytes[];
   /** Why the run's model is gone, if the link learnt it while this item was in flight. */
   modelGone?: () => string | null;
+  /** How many items the link wants claimed along with this item's completion (0: none). */
+  claimWithCompletion?: () => number;
 }
 
 function stemVariants(stem: string): string[] {
   return resultExtensions.map((ext) => `${stem}.${ext}`);
 }
 
-type Recorded = Outcome & { unknown?: boolean; fatal?: boolean };
+type Recorded = Outcome & {
+  unknown?: boolean;
+  fatal?: boolean;
+  /** Items claimed in the completing call, for the link to start (see claimWithCompletion). */
+  next?: Claim;
+};
 
 async function record(
   item: ClaimedItem,
@@ -127,9 +136,21 @@ export async function processItem(item: ClaimedItem, ctx: ItemContext): Promise<
     );
   }
 
+  const along = ctx.claimWithCompletion?.() ?? 0;
   const outcome = await record(
     item,
-    () => completeItem(item, path, Date.now() - claimedAt),
+    () =>
+      along > 0
+        ? completeItemAndClaim(item, path, Date.now() - claimedAt, along).then((o) => {
+          if (o.claim_error) {
+            log("warn", "claim with the completion failed; the link claims", {
+              item_id: item.id,
+              error: o.claim_error,
+            });
+          }
+          return o;
+        })
+        : completeItem(item, path, Date.now() - claimedAt),
   );
   if (!outcome.committed && !outcome.unknown) {
     // Our lease was taken over (or the commit failed): this object must not stay behind.

@@ -15,6 +15,8 @@ export class ProgressPublisher {
   #running: Promise<void> | null = null;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #done = false;
+  /** Date.now() before which the rate bound refuses a message (told by the last sent one). */
+  #notBefore = 0;
 
   constructor(readonly executionId: string) {}
 
@@ -22,7 +24,17 @@ export class ProgressPublisher {
   touch(): void {
     if (this.#done) return;
     this.#dirty = true;
-    if (!this.#running && this.#timer === undefined) this.#run();
+    if (this.#running || this.#timer !== undefined) return;
+    const waitMs = this.#notBefore - Date.now();
+    if (waitMs > 0) this.#later(waitMs);
+    else this.#run();
+  }
+
+  #later(ms: number): void {
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      if (this.#dirty && !this.#running) this.#run();
+    }, ms);
   }
 
   #run(): void {
@@ -34,9 +46,12 @@ export class ProgressPublisher {
     let retryMs: number | null = null;
     try {
       const result = await publishProgress(this.executionId);
-      if (result.finished || result.missing) {
+      if (result.finished || result.missing || result.disabled) {
         this.#done = true;
         return;
+      }
+      if (result.sent && typeof result.next_in_ms === "number") {
+        this.#notBefore = Date.now() + result.next_in_ms;
       }
       if (typeof result.retry_in_ms === "number") {
         this.#dirty = true;
@@ -53,10 +68,7 @@ export class ProgressPublisher {
       return;
     }
     if (this.#dirty && !this.#done) {
-      this.#timer = setTimeout(() => {
-        this.#timer = undefined;
-        if (this.#dirty && !this.#running) this.#run();
-      }, retryMs ?? 0);
+      this.#later(Math.max(retryMs ?? 0, this.#notBefore - Date.now(), 0));
     }
   }
 

@@ -63,6 +63,9 @@ export interface GeminiCall {
   /** What the fake did: "image", "text", "finish:X", "blocked:X", "error:STATUS", "closed". */
   outcome: string;
   body: unknown;
+  /** Date.now() when the request arrived, and when its answer was built (benchmarks' timing). */
+  receivedAt?: number;
+  answeredAt?: number;
 }
 
 export interface FakeModel {
@@ -219,6 +222,7 @@ export function startGeminiFake(opts: GeminiFakeOptions = {}): GeminiFake {
       call.outcome = "image";
     }
     call.status = 200;
+    call.answeredAt = Date.now();
     return Response.json({
       candidates: [{ content: { parts, role: "model" }, finishReason: "STOP", index: 0 }],
       usageMetadata: {
@@ -261,6 +265,7 @@ export function startGeminiFake(opts: GeminiFakeOptions = {}): GeminiFake {
     model: string,
     url: URL,
   ): Promise<Response> {
+    const receivedAt = Date.now();
     const raw = await req.text();
     let body: RequestBody;
     try {
@@ -285,6 +290,7 @@ export function startGeminiFake(opts: GeminiFakeOptions = {}): GeminiFake {
       status: 0,
       outcome: "pending",
       body,
+      receivedAt,
     };
     calls.push(call);
     // Bounded so a long-running demo stack does not keep every reference image forever.
