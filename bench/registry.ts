@@ -4,6 +4,7 @@ import { adminAnalytics } from "./admin-analytics.ts";
 import { chainAb } from "./chain-ab.ts";
 import { chainEfficiency } from "./chain-efficiency.ts";
 import { chainHandoff } from "./chain-handoff.ts";
+import { executionRead } from "./execution-read.ts";
 import { fleet } from "./fleet.ts";
 import { kickLatency } from "./kick-latency.ts";
 import { memory } from "./memory.ts";
@@ -22,6 +23,7 @@ export const benchmarks: Benchmark[] = [
   rlsAtScale,
   adminAnalytics,
   requestOverhead,
+  executionRead,
   memory,
   tenantFlood,
   quotaLimits,

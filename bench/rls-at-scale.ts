@@ -10,7 +10,7 @@ import type { BenchContext, Benchmark, BenchResult } from "./types.ts";
 
 const WARMUP = 50;
 const REPS = 500;
-const MEMBER_TARGET = 1.5;
+const MEMBER_TARGET = 1.3;
 const ADMIN_TARGET = 3;
 const BIG_TABLES = [
   "workflow_executions",
@@ -101,23 +101,27 @@ const globalExecutionsPage = `
   order by t.created_at desc, t.id desc
   limit 21`;
 
-// start-execution/view.ts loadExecution(withResults): the row, progress counts, the results.
+// start-execution/view.ts loadExecution(withResults): the row with the provider's cost (admins
+// only; empty here), then the results with the caller's remembered signed URLs beside them
+// (the progress counts are tallied from those rows).
 const executionDetail = [
-  `select ${executionColumns("e")} from public.workflow_executions e where e.id = $1`,
-  `select count(*)::int as total,
-     count(*) filter (where status = 'pending')::int as pending,
-     count(*) filter (where status = 'processing')::int as processing,
-     count(*) filter (where status = 'completed')::int as completed,
-     count(*) filter (where status = 'failed')::int as failed,
-     count(*) filter (where status = 'cancelled')::int as cancelled
-   from public.workflow_batch_results where execution_id = $1`,
-  `select batch_index, prompt_text as prompt, status, attempts, error_message,
-     processing_time_ms, completed_at, result_storage_path as storage_path
-   from public.workflow_batch_results where execution_id = $1
-   order by batch_index`,
-  // view.ts providerCosts: the provider's side, answered to admins only (empty here).
-  `select execution_id, unit_cost::text, provider_cost::text
-   from private.execution_provider_costs(array[$1]::uuid[])`,
+  `select ${executionColumns("e")},
+     pc.unit_cost::text as cost_unit_cost, pc.provider_cost::text as cost_provider_cost
+   from public.workflow_executions e
+   left join lateral private.execution_provider_costs(array[e.id]) pc on true
+   where e.id = $1`,
+  `with r as (
+     select batch_index, prompt_text as prompt, status, attempts, error_message, error_code,
+       processing_time_ms, completed_at, result_storage_path as storage_path
+     from public.workflow_batch_results where execution_id = $1
+   )
+   select r.*, c.signed_url as cached_url, c.expires_at as cached_expires_at
+   from r
+   left join private.cached_signed_urls(
+     (select coalesce(array_agg(x.storage_path) filter (where x.storage_path is not null), '{}')
+      from r x),
+     75) c on c.object_path = r.storage_path
+   order by r.batch_index`,
 ];
 
 // supabase/functions/tickets/tickets.ts GET /, first page of 20, no filters given.

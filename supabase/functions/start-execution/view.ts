@@ -146,40 +146,88 @@ export interface Loaded {
   cachedUrls: CachedUrl[];
 }
 
-/** The execution as the caller sees it (RLS), or null when invisible or absent. */
+interface RowWithCost extends ExecutionRow {
+  cost_unit_cost: string | null;
+  cost_provider_cost: string | null;
+}
+
+interface ResultWithCachedUrl extends ResultRow {
+  cached_url: string | null;
+  cached_expires_at: string | null;
+}
+
+const STATUSES = ["pending", "processing", "completed", "failed", "cancelled"] as const;
+
+/** Progress of the rows just read: the same figures the counting query answers. */
+function countsOf(results: { status: string }[]): Counts {
+  const counts: Counts = { ...queuedCounts(results.length), pending: 0 };
+  for (const r of results) {
+    if ((STATUSES as readonly string[]).includes(r.status)) {
+      counts[r.status as typeof STATUSES[number]]++;
+    }
+  }
+  return counts;
+}
+
+/**
+ * The execution as the caller sees it (RLS), or null when invisible or absent. Two statements:
+ * the row with the provider's cost (answered to admins only), then either the progress counts
+ * or, with results, every result with the caller's remembered signed URL beside it, the counts
+ * tallied from those same rows (bench: execution-read; each statement is two round trips).
+ */
 export async function loadExecution(
   tx: Tx,
   id: string,
   withResults: boolean,
 ): Promise<Loaded | null> {
-  const [execution] = await tx<ExecutionRow[]>`
-    select ${executionColumns(tx)} from public.workflow_executions e where e.id = ${id}`;
-  if (!execution) return null;
-  const [counts] = await tx<Counts[]>`
-    select count(*)::int as total,
-           count(*) filter (where status = 'pending')::int as pending,
-           count(*) filter (where status = 'processing')::int as processing,
-           count(*) filter (where status = 'completed')::int as completed,
-           count(*) filter (where status = 'failed')::int as failed,
-           count(*) filter (where status = 'cancelled')::int as cancelled
-    from public.workflow_batch_results where execution_id = ${id}`;
-  const results = withResults
-    ? await tx<ResultRow[]>`
-        select batch_index, prompt_text as prompt, status, attempts, error_message, error_code,
-               processing_time_ms, completed_at, result_storage_path as storage_path
-        from public.workflow_batch_results where execution_id = ${id}
-        order by batch_index`
-    : [];
-  const paths = results.flatMap((
-    r,
-  ) => (r.storage_path ? [r.storage_path] : []));
-  const cachedUrls = paths.length
-    ? await tx<CachedUrl[]>`
-        select object_path, signed_url, expires_at
-        from private.cached_signed_urls(${paths}, ${signedUrlReuseSeconds()})`
-    : [];
-  const cost = (await providerCosts(tx, [id])).get(id);
-  return { execution, counts, results, cost, cachedUrls };
+  const [row] = await tx<RowWithCost[]>`
+    select ${executionColumns(tx)},
+      pc.unit_cost::text as cost_unit_cost, pc.provider_cost::text as cost_provider_cost
+    from public.workflow_executions e
+    left join lateral private.execution_provider_costs(array[e.id]) pc on true
+    where e.id = ${id}`;
+  if (!row) return null;
+  const { cost_unit_cost, cost_provider_cost, ...execution } = row;
+  const cost = cost_unit_cost === null
+    ? undefined
+    : { execution_id: execution.id, unit_cost: cost_unit_cost, provider_cost: cost_provider_cost };
+  if (!withResults) {
+    const [counts] = await tx<Counts[]>`
+      select count(*)::int as total,
+             count(*) filter (where status = 'pending')::int as pending,
+             count(*) filter (where status = 'processing')::int as processing,
+             count(*) filter (where status = 'completed')::int as completed,
+             count(*) filter (where status = 'failed')::int as failed,
+             count(*) filter (where status = 'cancelled')::int as cancelled
+      from public.workflow_batch_results where execution_id = ${id}`;
+    return { execution, counts, results: [], cost, cachedUrls: [] };
+  }
+  const rows = await tx<ResultWithCachedUrl[]>`
+    with r as (
+      select batch_index, prompt_text as prompt, status, attempts, error_message, error_code,
+             processing_time_ms, completed_at, result_storage_path as storage_path
+      from public.workflow_batch_results where execution_id = ${id}
+    )
+    select r.*, c.signed_url as cached_url, c.expires_at as cached_expires_at
+    from r
+    left join private.cached_signed_urls(
+      (select coalesce(array_agg(x.storage_path) filter (where x.storage_path is not null), '{}')
+       from r x),
+      ${signedUrlReuseSeconds()}) c on c.object_path = r.storage_path
+    order by r.batch_index`;
+  const results: ResultRow[] = [];
+  const cachedUrls: CachedUrl[] = [];
+  for (const { cached_url, cached_expires_at, ...result } of rows) {
+    results.push(result);
+    if (cached_url && cached_expires_at && result.storage_path) {
+      cachedUrls.push({
+        object_path: result.storage_path,
+        signed_url: cached_url,
+        expires_at: cached_expires_at,
+      });
+    }
+  }
+  return { execution, counts: countsOf(results), results, cost, cachedUrls };
 }
 
 /** Remembered URLs, plus new ones (signed with the caller's token) for the rest. */
