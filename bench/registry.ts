@@ -5,9 +5,11 @@ import { chainAb } from "./chain-ab.ts";
 import { chainEfficiency } from "./chain-efficiency.ts";
 import { chainHandoff } from "./chain-handoff.ts";
 import { executionRead } from "./execution-read.ts";
+import { fleet } from "./fleet.ts";
 import { kickLatency } from "./kick-latency.ts";
 import { memory } from "./memory.ts";
 import { naiveDesign } from "./naive-design.ts";
+import { orchestrationCeiling } from "./orchestration-ceiling.ts";
 import { requestOverhead } from "./request-overhead.ts";
 import { quotaLimits } from "./quota-limits.ts";
 import { rlsAtScale } from "./rls-at-scale.ts";
@@ -26,4 +28,6 @@ export const benchmarks: Benchmark[] = [
   tenantFlood,
   quotaLimits,
   chainAb,
+  fleet,
+  orchestrationCeiling,
 ];

@@ -27,6 +27,8 @@ export interface Claim {
     | "cancelled";
   items: ClaimedItem[];
   capped_by?: "execution" | "client" | "global" | null;
+  /** The client holds its whole fair share of the global cap (or its cap), this claim included. */
+  at_share?: boolean;
   pending?: number;
   in_flight?: number;
   next_due_in_ms?: number | null;

@@ -48,6 +48,8 @@ export interface LinkReport {
 const TAKEOVER_POLL_MS = 100;
 /** Capped by the client or the global fair share while running: look for capacity this often. */
 const CAPPED_POLL_MS = 100;
+/** At the client's whole share, completions claim their own successors: the loop's poll. */
+const AT_SHARE_POLL_MS = 2000;
 
 async function apiKeyFor(job: Job, clientKey: ClientKey | null): Promise<string> {
   if (!job.model) throw new Error("The workflow has no model configured");
@@ -175,6 +177,12 @@ export async function runLink(
   let nothingQueued = false;
   // While capped with items in flight, the loop claims no sooner than this (0: at once).
   let cappedPollAt = 0;
+  // Capped at the client's whole share with items in flight whose completions claim their own
+  // successors: the loop polls only every AT_SHARE_POLL_MS, or when a completion says so.
+  let parkedAtShare = false;
+  // Items settled so far (a completion, failure or crash): tells the loop whether one settled
+  // while it was claiming.
+  let settled = 0;
   const claimWithCompletion = () =>
     claiming && !nothingQueued && !fatal && !modelGone && !setupProblem && !referencesProblem &&
       Date.now() < claimUntil
@@ -194,6 +202,15 @@ export async function runLink(
     };
   };
 
+  // Whether a predecessor is handing this execution over (its items are this link's to take).
+  const handingOver = async () => {
+    if (takeoverUntil === 0) {
+      const left = await successorWaitMs(executionId, settings.claimStopMs).catch(() => 0);
+      takeoverUntil = Date.now() + left;
+    }
+    return Date.now() < takeoverUntil;
+  };
+
   const start = (item: ClaimedItem, ctx: ItemContext) => {
     const work = modelGone
       ? failItemModelUnavailable(item, modelGone).then((o) => ({ ...o, fatal: true }))
@@ -205,6 +222,7 @@ export async function runLink(
       : processItem(item, ctx);
     const tracked = work
       .then((outcome) => {
+        settled++;
         if (outcome.finalised) finalisedHere = true;
         if (outcome.fatal) fatal = true;
         const next = "next" in outcome ? outcome.next : undefined;
@@ -212,6 +230,12 @@ export async function runLink(
         // A slot freed without a claim in its call (failure, retry, claim error): the loop
         // claims for it at once.
         if (!next) cappedPollAt = 0;
+        // Parked at the client's share: a completion that could not claim, or whose claim
+        // finds the client below its share now, has the loop claim again.
+        if (parkedAtShare && (!next || next.state !== "active" || !next.at_share)) {
+          parkedAtShare = false;
+          cappedPollAt = 0;
+        }
         if (next?.state === "active" && next.items.length > 0) {
           const nextCtx = contextFor(next);
           for (const claimed of next.items) start(claimed, nextCtx);
@@ -219,7 +243,10 @@ export async function runLink(
           report.claimedWithCompletion += next.items.length;
         }
       })
-      .catch((err) => log("error", "batch item crashed", { item_id: item.id, error: String(err) }))
+      .catch((err) => {
+        settled++;
+        log("error", "batch item crashed", { item_id: item.id, error: String(err) });
+      })
       .finally(() => {
         inFlight.delete(item.id);
         progress.touch();
@@ -254,6 +281,8 @@ export async function runLink(
       waitMs = pollInMs;
     } else if (free > 0) {
       cappedPollAt = 0;
+      parkedAtShare = false;
+      const settledAtClaim = settled;
       const claim = await claimItems(executionId, free);
       nothingQueued = claim.state !== "active" || claim.pending === 0;
       if (claim.state !== "active") {
@@ -293,6 +322,15 @@ export async function runLink(
             report.stoppedBecause = claim.pending === 0 ? "drained" : "owned-by-another-link";
             break;
           }
+        } else if (
+          claim.capped_by && inFlight.size === 0 && claim.at_share && (claim.in_flight ?? 0) > 0 &&
+          !(await handingOver())
+        ) {
+          // A helper link whose client holds its whole share, the execution's items held by
+          // another link (which refills them): nothing here to wait for. It polled every
+          // 100 ms until its budget ended (bench/fleet.ts: one wait_for_batch_slot per item).
+          report.stoppedBecause = "owned-by-another-link";
+          break;
         } else if (claim.capped_by && inFlight.size === 0) {
           // A queued execution (client cap or fair share of the global one, nothing held):
           // one link per queued run polling under the claim locks was the cost of a flood.
@@ -304,8 +342,21 @@ export async function runLink(
           }
           // 'retry': a slot freed meanwhile; 'poll': a predecessor still holds its items.
           waitMs = verdict === "retry" ? 0 : 100;
+        } else if (claim.at_share && inFlight.size > 0) {
+          // The client holds its whole share of the global cap (or its cap): only its own
+          // completions free a slot for it, and each one refills its slot in its call (or, if
+          // it could not, wakes this loop to claim). Polling here every 100 ms, under the
+          // global claim lock, was most of the claims of 50 clients at a share of 2
+          // (bench/fleet.ts). A completion's claim that finds the client below its share
+          // (fewer active clients) wakes the loop to claim the rest.
+          // Parked only if no item settled since this claim (its slot would go unclaimed), and
+          // for AT_SHARE_POLL_MS at most (a share that grew without a completion telling).
+          if (claimWithCompletion() > 0 && settled === settledAtClaim) {
+            parkedAtShare = true;
+            cappedPollAt = Date.now() + AT_SHARE_POLL_MS;
+          }
         } else if (claim.capped_by) {
-          // Capped while running: poll for a freed slot. A claim is one short transaction,
+          // Capped while running below its share (the global cap is full): poll for a freed slot. A claim is one short transaction,
           // and links that hold items are bounded by the caps themselves. A completion
           // refills its own slot in its call; without that, every completion's wake-up
           // would also send a claim the cap refuses (a second claim per item, each under

@@ -4,7 +4,7 @@
 -- workflow; everything rolls back.
 begin;
 set local search_path = public, extensions;
-select plan(59);
+select plan(62);
 
 -- fixtures: a second Acme workflow with concurrency 2 and a key requirement, a Globex one
 insert into public.workflows (id, name, status, config, client_id, template_id) values
@@ -97,6 +97,8 @@ select is((select jsonb_array_length(c -> 'items') from claims where n = 1), 2,
   'claim: at most the execution''s concurrency (2) items');
 select is((select array_agg(i ->> 'batch_index' order by i ->> 'batch_index') from claims, jsonb_array_elements(c -> 'items') i where n = 1),
   array['0', '1'], 'claim: in batch order');
+select is((select c ->> 'at_share' from claims where n = 1), 'false',
+  'claim: at_share is false while the client is below its share (the execution''s cap bound)');
 insert into claims (c) select private.claim_batch_items(id, 10) from ids where name = 'byok';
 select is((select jsonb_array_length(c -> 'items') || '/' || (c ->> 'capped_by') from claims where n = 2), '0/execution',
   'claim: nothing more while the execution is at its cap');
@@ -116,6 +118,8 @@ select tests.authenticate_as_service_role();
 insert into claims (c) select private.claim_batch_items(id, 10) from ids where name = 'flash';
 select is((select jsonb_array_length(c -> 'items') from claims where n = 3), 1,
   'claim: the client cap (two in flight elsewhere) limits another execution of the client');
+select is((select c ->> 'at_share' from claims where n = 3), 'true',
+  'claim: at_share once the client holds its cap, this claim''s item included');
 insert into claims (c) select private.claim_batch_items(id, 10) from ids where name = 'flash';
 select is((select c ->> 'capped_by' from claims where n = 4), 'client', 'claim: reports the client cap');
 select tests.clear_authentication();
@@ -147,6 +151,8 @@ select ok((select all_busy < clients * acme_busy from share), 'fair share: setup
 insert into fair_claims select name, private.claim_batch_items(id, 10) from ids where name = 'flash';
 select is((select jsonb_array_length(c -> 'items') || '/' || (c ->> 'capped_by') from fair_claims where name = 'flash'), '0/global',
   'fair share: a client at its share of the global cap gets nothing, reported as the global cap');
+select is((select c ->> 'at_share' from fair_claims where name = 'flash'), 'true',
+  'fair share: the claim tells the link its client holds its whole share');
 select is((select count(*)::int from workflow_batch_results r join ids on ids.id = r.execution_id and ids.name = 'flash' where r.status = 'processing'),
   1, 'fair share: the refused claim leased no row');
 insert into fair_claims select name, private.claim_batch_items(id, 10) from ids where name = 'globex';
