@@ -107,15 +107,20 @@ Deno.test({
           assert.equal(payload.record.id, id);
           assert.equal(payload.record.status, "pending");
 
-          // Both webhooks are in the audit table, with the pg_net request they queued.
-          const hooks = await db()<{ hook_name: string; status_code: number | null }[]>`
-            select h.hook_name, r.status_code
-            from supabase_functions.hooks h
-            left join net._http_response r on r.id = h.request_id
-            where h.hook_table_id = 'public.workflow_executions'::regclass
-              and h.created_at > now() - interval '5 minutes'
-              and h.hook_name in ('webhook_test_probe', 'webhook_test_kick')
-            order by h.hook_name`;
+          // Both webhooks are in the audit table, with the pg_net request they queued. pg_net
+          // writes a response row after the request has been answered, in a later round of its
+          // worker, so the receiver can have the payload before the row exists: wait for both.
+          const hooks = await waitFor("both webhooks' pg_net responses", async () => {
+            const rows = await db()<{ hook_name: string; status_code: number | null }[]>`
+              select h.hook_name, r.status_code
+              from supabase_functions.hooks h
+              left join net._http_response r on r.id = h.request_id
+              where h.hook_table_id = 'public.workflow_executions'::regclass
+                and h.created_at > now() - interval '5 minutes'
+                and h.hook_name in ('webhook_test_probe', 'webhook_test_kick')
+              order by h.hook_name`;
+            return rows.length === 2 && rows.every((r) => r.status_code !== null) ? rows : null;
+          }, 15_000);
           assert.deepEqual(hooks.map((h) => [h.hook_name, h.status_code]), [
             ["webhook_test_kick", 202],
             ["webhook_test_probe", 201],
