@@ -107,9 +107,9 @@ Deno.test({
           assert.equal(payload.record.id, id);
           assert.equal(payload.record.status, "pending");
 
-          // Both webhooks are in the audit table, with the pg_net request they queued. pg_net
-          // writes a response row after the request has been answered, in a later round of its
-          // worker, so the receiver can have the payload before the row exists: wait for both.
+          // Both webhooks are in the audit table, with the pg_net request they queued. pg_net's
+          // worker stores a response only after the answer is back, in a transaction of its own,
+          // so the receiver can hold the payload before the row exists: wait for both.
           const hooks = await waitFor("both webhooks' pg_net responses", async () => {
             const rows = await db()<{ hook_name: string; status_code: number | null }[]>`
               select h.hook_name, r.status_code
