@@ -2,7 +2,7 @@
 // Supabase, its stand-in locally). Writes use the secret key (service_role: the bucket has no
 // write policies); signed URLs are made with the USER's token so storage.objects RLS decides
 // who gets one.
-import { createClient, type SupabaseClient } from "@supabase/supabase-js";
+import { env, publishableKey, storageAsService, storageAsUser } from "./clients.ts";
 
 export const RESULTS_BUCKET = "workflow-results";
 
@@ -19,32 +19,8 @@ export function extensionFor(mimeType: string): string | null {
   return extensions[mimeType.toLowerCase()] ?? null;
 }
 
-function env(name: string): string {
-  const value = Deno.env.get(name);
-  if (!value) throw new Error(`${name} is not set`);
-  return value;
-}
-
-function firstKey(json: string | undefined): string | undefined {
-  if (!json) return undefined;
-  try {
-    return (JSON.parse(json) as Record<string, string>).default;
-  } catch {
-    return undefined;
-  }
-}
-
-const clientOptions = { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false };
-
-let service: SupabaseClient | undefined;
-
 function serviceStorage() {
-  service ??= createClient(
-    env("SUPABASE_URL"),
-    firstKey(Deno.env.get("SUPABASE_SECRET_KEYS")) ?? env("SUPABASE_SERVICE_ROLE_KEY"),
-    { auth: clientOptions },
-  );
-  return service.storage.from(RESULTS_BUCKET);
+  return storageAsService().from(RESULTS_BUCKET);
 }
 
 function failed(what: string, error: { message?: string } | null): Error {
@@ -112,12 +88,7 @@ export async function signedUrlsAsUser(
 ): Promise<Map<string, string | null>> {
   const out = new Map<string, string | null>();
   if (paths.length === 0) return out;
-  const apiKey = firstKey(Deno.env.get("SUPABASE_PUBLISHABLE_KEYS")) ?? env("SUPABASE_ANON_KEY");
-  const client = createClient(env("SUPABASE_URL"), apiKey, {
-    auth: clientOptions,
-    global: { headers: { Authorization: `Bearer ${accessToken}` } },
-  });
-  const { data, error } = await client.storage.from(RESULTS_BUCKET)
+  const { data, error } = await storageAsUser(accessToken).from(RESULTS_BUCKET)
     .createSignedUrls(paths, expiresInSeconds);
   if (error) throw failed("signing", error);
   for (const entry of data ?? []) {
@@ -135,7 +106,7 @@ export async function downloadAsUser(
   path: string,
   signal?: AbortSignal,
 ): Promise<ReadableStream<Uint8Array> | null> {
-  const apiKey = firstKey(Deno.env.get("SUPABASE_PUBLISHABLE_KEYS")) ?? env("SUPABASE_ANON_KEY");
+  const apiKey = publishableKey();
   const encoded = path.split("/").map(encodeURIComponent).join("/");
   const res = await fetch(
     `${env("SUPABASE_URL")}/storage/v1/object/authenticated/${RESULTS_BUCKET}/${encoded}`,
