@@ -10,6 +10,8 @@ import {
   createWorkflow,
   delay,
   invoke,
+  itemScans,
+  liftClientQuotas,
   startStackGeminiFake,
   waitFor,
   withBatchSettings,
@@ -18,14 +20,6 @@ import { closeAll, db, userClient } from "../helpers/stack.ts";
 
 const WINDOW_MS = 3000;
 
-/** Reads and index scans of the items table so far (what every claim does several of). */
-async function itemScans(): Promise<number> {
-  const [row] = await db()<{ n: number }[]>`
-    select (coalesce(seq_scan, 0) + coalesce(idx_scan, 0))::int as n
-    from pg_stat_user_tables where relid = 'public.workflow_batch_results'::regclass`;
-  return row.n;
-}
-
 Deno.test({
   name: "executions: a link at its client's cap waits for its own items instead of polling",
   sanitizeOps: false,
@@ -33,12 +27,7 @@ Deno.test({
   async fn() {
     const fake = startStackGeminiFake(0);
     const collab = await userClient("collaborator@acme.test");
-    await db()`
-      insert into private.client_quotas
-        (client_id, executions_per_minute, max_concurrent_executions, max_queued_items)
-      values (${ACME_CLIENT}, 1000, 1000, 100000)
-      on conflict (client_id) do update set executions_per_minute = 1000,
-        max_concurrent_executions = 1000, max_queued_items = 100000`;
+    await liftClientQuotas(ACME_CLIENT);
     const [{ config }] = await db()<{ config: Record<string, unknown> }[]>`
       select config from public.workflows where id = ${ACME_WORKFLOW}`;
     const workflowId = await createWorkflow({ ...config, concurrency: 3 }, {

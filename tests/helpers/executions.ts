@@ -157,6 +157,24 @@ export async function storedObjects(
   return { rows, files };
 }
 
+/** Reads and index scans of the items table so far (what every claim does several of). */
+export async function itemScans(): Promise<number> {
+  const [row] = await db()<{ n: number }[]>`
+    select (coalesce(seq_scan, 0) + coalesce(idx_scan, 0))::int as n
+    from pg_stat_user_tables where relid = 'public.workflow_batch_results'::regclass`;
+  return row.n;
+}
+
+/** Quotas a client cannot reach in a test (undo with `delete from private.client_quotas`). */
+export async function liftClientQuotas(clientId: string): Promise<void> {
+  await db()`
+    insert into private.client_quotas
+      (client_id, executions_per_minute, max_concurrent_executions, max_queued_items)
+    values (${clientId}, 1000, 1000, 100000)
+    on conflict (client_id) do update set executions_per_minute = 1000,
+      max_concurrent_executions = 1000, max_queued_items = 100000`;
+}
+
 /** Runs `fn` with some private.batch_settings changed, restoring them afterwards. */
 export async function withBatchSettings<T>(
   patch: Record<string, number>,
